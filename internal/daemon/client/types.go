@@ -1,0 +1,168 @@
+package client
+
+import "time"
+
+// Health is the answer of GET /api/v1/health.
+type Health struct {
+	Status  string `json:"status"`
+	Version string `json:"version"`
+}
+
+// User is an account.
+type User struct {
+	Name    string    `json:"name"`
+	Admin   bool      `json:"admin"`
+	Created time.Time `json:"created"`
+}
+
+// Whoami is the answer of GET /api/v1/user: the caller and the token used.
+type Whoami struct {
+	User  User  `json:"user"`
+	Token Token `json:"token"`
+}
+
+// Token describes a personal access token. Secret is only set in the
+// answer to a create call: it is shown once and never stored.
+type Token struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	User     string    `json:"user"`
+	Scopes   []string  `json:"scopes"`
+	Created  time.Time `json:"created"`
+	Expires  time.Time `json:"expires,omitzero"`
+	LastUsed time.Time `json:"last_used,omitzero"`
+	Revoked  time.Time `json:"revoked,omitzero"`
+	Secret   string    `json:"token,omitempty"`
+}
+
+// CreateToken is the body of POST /api/v1/tokens.
+type CreateToken struct {
+	Name   string   `json:"name"`
+	Scopes []string `json:"scopes"`
+	// ExpiresIn is a duration such as "30d", "12h"; empty never expires.
+	ExpiresIn string `json:"expires_in,omitempty"`
+}
+
+// CreateUser is the body of POST /api/v1/users.
+type CreateUser struct {
+	Name  string `json:"name"`
+	Admin bool   `json:"admin"`
+}
+
+// CreatedUser is the answer to POST /api/v1/users: the user and a first
+// token (package:read, package:write) for them.
+type CreatedUser struct {
+	User  User  `json:"user"`
+	Token Token `json:"token"`
+}
+
+// Member is a member of an organisation.
+type Member struct {
+	User string `json:"user"`
+	Role string `json:"role"`
+}
+
+// Org is an organisation.
+type Org struct {
+	Name     string      `json:"name"`
+	Created  time.Time   `json:"created"`
+	Members  []Member    `json:"members"`
+	Settings OrgSettings `json:"settings"`
+	Repos    int         `json:"repos"`
+	Packages int         `json:"packages"`
+}
+
+// OrgSettings are an organisation's editable settings.
+type OrgSettings struct {
+	Plan string `json:"plan,omitempty"`
+}
+
+// Collaborator is a user with a permission on a repository.
+type Collaborator struct {
+	User       string `json:"user"`
+	Permission string `json:"permission"`
+}
+
+// Repo is a repository.
+type Repo struct {
+	Org           string         `json:"org"`
+	Name          string         `json:"name"`
+	Visibility    string         `json:"visibility"`
+	Description   string         `json:"description,omitempty"`
+	Collaborators []Collaborator `json:"collaborators"`
+	Created       time.Time      `json:"created"`
+}
+
+// RepoEdit is the body of POST /api/v1/orgs/{org}/repos and PATCH
+// /api/v1/repos/{org}/{repo}; nil fields are left unchanged.
+type RepoEdit struct {
+	Name        string  `json:"name,omitempty"`
+	Visibility  *string `json:"visibility,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// File is one file of a version.
+type File struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Version is one version of a package.
+type Version struct {
+	Version    string    `json:"version"`
+	Published  time.Time `json:"published"`
+	Publisher  string    `json:"publisher,omitempty"`
+	Yanked     bool      `json:"yanked"`
+	YankReason string    `json:"yank_reason,omitempty"`
+	Deleted    bool      `json:"deleted"`
+	Downloads  int64     `json:"downloads"`
+	Files      []File    `json:"files"`
+}
+
+// Package is the drok view of a package (GET /api/v1/packages/{eco}/{org}/{name};
+// for npm the same object is the "drok" key of the packument).
+type Package struct {
+	Ecosystem   string            `json:"ecosystem"`
+	Org         string            `json:"org"`
+	Name        string            `json:"name"`
+	DisplayName string            `json:"display_name,omitempty"`
+	Repository  string            `json:"repository,omitempty"`
+	Visibility  string            `json:"visibility"`
+	Created     time.Time         `json:"created"`
+	Updated     time.Time         `json:"updated"`
+	Downloads   int64             `json:"downloads"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	Latest      string            `json:"latest,omitempty"`
+	Versions    []Version         `json:"versions,omitempty"`
+}
+
+// YankRequest is the body of POST /api/v1/orgs/{org}/packages/{eco}/yank.
+type YankRequest struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Yank    bool   `json:"yank"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// LinkRequest is the body of POST /api/v1/orgs/{org}/packages/{eco}/link;
+// an empty Repo unlinks.
+type LinkRequest struct {
+	Name string `json:"name"`
+	Repo string `json:"repo"`
+}
+
+// Published is the answer of a publish through the REST API.
+type Published struct {
+	Ecosystem string `json:"ecosystem"`
+	Org       string `json:"org"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Files     []File `json:"files"`
+	Retried   bool   `json:"retried,omitempty"`
+}
+
+// Error is the REST API's error body.
+type Error struct {
+	Message string `json:"error"`
+}

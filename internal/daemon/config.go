@@ -1,0 +1,27 @@
+package daemon
+
+import (
+	"io"
+	"log/slog"
+)
+
+// DefaultPort is the port drok listens on unless told otherwise.
+const DefaultPort = 5873
+
+// Config configures one daemon.
+type Config struct {
+	// Addr is the listen address (host:port); default 127.0.0.1:5873.
+	Addr string
+	// DataDir holds the bbolt index, blobs, pid file and logs.
+	DataDir string
+	// BaseURL is the externally visible URL; default http://Addr.
+	BaseURL string
+	// Stderr receives the one-time admin token banner.
+	Stderr io.Writer
+	// Logger receives structured logs; nil logs text to Stderr.
+	Logger *slog.Logger
+	// MaxBodyBytes caps request bodies (publishes); default 1 GiB.
+	MaxBodyBytes int64
+	// Ready, when set, is called with the bound address once serving.
+	Ready func(addr string)
+}

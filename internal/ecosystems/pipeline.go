@@ -1,0 +1,510 @@
+package ecosystems
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drok-dev/drok/internal/store"
+)
+
+// Pipeline is the shared publish/resolve path every ecosystem uses. All
+// mutating methods authorize, validate and commit in one index transaction.
+type Pipeline struct {
+	Index store.Index
+	Blobs store.Blobs
+	// Ecosystems by identifier; used for name/version rules and ordering.
+	Ecosystems map[string]Ecosystem
+
+	mu        sync.Mutex
+	downloads map[downloadKey]int64
+}
+
+type downloadKey struct {
+	k       store.PackageKey
+	version string
+}
+
+// NewPipeline returns a pipeline over the given stores.
+func NewPipeline(idx store.Index, blobs store.Blobs) *Pipeline {
+	return &Pipeline{Index: idx, Blobs: blobs, Ecosystems: map[string]Ecosystem{}, downloads: map[downloadKey]int64{}}
+}
+
+// Register adds an ecosystem.
+func (p *Pipeline) Register(e Ecosystem) { p.Ecosystems[e.Name()] = e }
+
+// PublishRequest is one new version (or, with AddFiles, more files for an
+// existing version) ready to commit. Files must already be in the blob store.
+type PublishRequest struct {
+	Key     store.PackageKey
+	Version string
+	Files   []store.File
+	// Meta is the version's ecosystem metadata (npm: the version manifest).
+	Meta []byte
+	// Tags to set on the package after publishing (npm dist-tags).
+	Tags map[string]string
+	// RepoHint names a repository of this org the metadata points at
+	// (npm repository.url = BASE/ORG/REPO); "" to use the package name.
+	RepoHint string
+	// DisplayName is the name as the client spelled it.
+	DisplayName string
+	// AddFiles allows adding new files to an existing version (PyPI, Maven);
+	// each file name is still immutable.
+	AddFiles bool
+	// UpdatePackage, when set, may change package-level metadata inside the
+	// publish transaction.
+	UpdatePackage func(pkg *store.Package) error
+}
+
+// PublishResult reports what a publish did.
+type PublishResult struct {
+	Package store.Package
+	Version store.Version
+	// Retried is true when an identical publish had already been committed
+	// and nothing changed.
+	Retried bool
+}
+
+// Publish commits req for principal pr: authorization, immutability and
+// tombstones, package auto-linking, tags and the outbox event happen in
+// one transaction.
+func (p *Pipeline) Publish(ctx context.Context, pr Principal, req PublishRequest) (PublishResult, error) {
+	var res PublishResult
+	if eco, ok := p.Ecosystems[req.Key.Ecosystem]; ok {
+		if err := eco.ValidVersion(req.Version); err != nil {
+			return res, err
+		}
+	}
+	if len(req.Files) == 0 && !req.AddFiles {
+		return res, fmt.Errorf("%w: a version needs at least one file", store.ErrInvalid)
+	}
+	err := p.Index.Update(ctx, func(tx store.Tx) error {
+		res = PublishResult{}
+		if err := Authorize(tx, pr, Write, req.Key); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		pkg, err := tx.Package(req.Key)
+		isNew := errors.Is(err, store.ErrNotFound)
+		if err != nil && !isNew {
+			return err
+		}
+		if isNew {
+			pkg = store.Package{PackageKey: req.Key, DisplayName: req.DisplayName, Created: now}
+			if pkg.DisplayName == "" {
+				pkg.DisplayName = req.Key.Name
+			}
+		}
+		if pkg.Repo == "" {
+			repo, err := p.autoLink(tx, pr, req)
+			if err != nil {
+				return err
+			}
+			pkg.Repo = repo
+		}
+
+		existing, err := tx.Version(req.Key, req.Version)
+		switch {
+		case err == nil && existing.IsDeleted():
+			return fmt.Errorf("%s %s@%s was deleted: %w", req.Key.Ecosystem, req.Key.Name, req.Version, store.ErrTombstoned)
+		case err == nil && !req.AddFiles:
+			if sameFiles(existing.Files, req.Files) {
+				res = PublishResult{Package: pkg, Version: existing, Retried: true}
+				return nil
+			}
+			return fmt.Errorf("%s %s@%s: %w", req.Key.Ecosystem, req.Key.Name, req.Version, store.ErrConflict)
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		if req.AddFiles {
+			if err := p.checkNewFiles(tx, req); err != nil {
+				if errors.Is(err, errIdentical) {
+					res = PublishResult{Package: pkg, Version: existing, Retried: true}
+					return nil
+				}
+				return err
+			}
+		}
+		v := existing
+		if v.Version == "" {
+			v = store.Version{PackageKey: req.Key, Version: req.Version, Published: now, Publisher: pr.User}
+		}
+		for _, f := range req.Files {
+			if f.Uploaded.IsZero() {
+				f.Uploaded = now
+			}
+			v.Files = append(v.Files, f)
+		}
+		if req.Meta != nil {
+			v.Meta = req.Meta
+		}
+		if err := tx.PutVersion(v); err != nil {
+			return err
+		}
+		for tag, ver := range req.Tags {
+			if pkg.Tags == nil {
+				pkg.Tags = map[string]string{}
+			}
+			pkg.Tags[tag] = ver
+		}
+		if req.UpdatePackage != nil {
+			if err := req.UpdatePackage(&pkg); err != nil {
+				return err
+			}
+		}
+		pkg.Updated = now
+		pkg.Rev++
+		if err := tx.PutPackage(pkg); err != nil {
+			return err
+		}
+		if _, err := tx.AppendEvent(event(store.EventPublished, pkg, req.Version, pr)); err != nil {
+			return err
+		}
+		res = PublishResult{Package: pkg, Version: v}
+		return nil
+	})
+	if err != nil {
+		return PublishResult{}, fmt.Errorf("publish %s %s@%s: %w", req.Key.Ecosystem, req.Key.Name, req.Version, err)
+	}
+	return res, nil
+}
+
+var errIdentical = errors.New("identical files already published")
+
+// checkNewFiles refuses file names already used by any version of the
+// package, tombstones included. When every file already exists with the
+// same content it returns errIdentical.
+func (p *Pipeline) checkNewFiles(tx store.Tx, req PublishRequest) error {
+	vs, err := tx.Versions(req.Key)
+	if err != nil {
+		return err
+	}
+	same := 0
+	for _, f := range req.Files {
+		for _, v := range vs {
+			old, ok := v.File(f.Name)
+			if !ok {
+				continue
+			}
+			if !v.IsDeleted() && old.SHA256 == f.SHA256 {
+				same++
+				continue
+			}
+			return fmt.Errorf("file %s: %w", f.Name, store.ErrConflict)
+		}
+	}
+	if same == len(req.Files) && same > 0 {
+		return errIdentical
+	}
+	if same > 0 {
+		return fmt.Errorf("some files already exist: %w", store.ErrConflict)
+	}
+	return nil
+}
+
+func sameFiles(a, b []store.File) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].SHA256 != b[i].SHA256 {
+			return false
+		}
+	}
+	return true
+}
+
+// autoLink picks the repository a new or unlinked package links to: the
+// repository its metadata names, else one named like the package (the part
+// after the last '/', ':' or '@'). A named repository the publisher may not
+// write is an error; a same-name one is only linked when allowed.
+func (p *Pipeline) autoLink(tx store.Tx, pr Principal, req PublishRequest) (string, error) {
+	if req.RepoHint != "" {
+		if _, err := tx.Repo(req.Key.Org, req.RepoHint); err == nil {
+			if err := authorizeIn(tx, pr, Write, req.Key.Org, req.RepoHint, false); err != nil {
+				return "", fmt.Errorf("package metadata links repository %s/%s: %w", req.Key.Org, req.RepoHint, err)
+			}
+			return req.RepoHint, nil
+		}
+	}
+	name := req.Key.Name
+	if i := strings.LastIndexAny(name, "/:"); i >= 0 {
+		name = name[i+1:]
+	}
+	if _, err := tx.Repo(req.Key.Org, name); err == nil {
+		if authorizeIn(tx, pr, Write, req.Key.Org, name, false) == nil {
+			return name, nil
+		}
+	}
+	return "", nil
+}
+
+func event(typ string, pkg store.Package, version string, pr Principal) store.Event {
+	return store.Event{
+		Type: typ, Ecosystem: pkg.Ecosystem, Org: pkg.Org, Repository: pkg.Repo,
+		Package: pkg.Name, Version: version, Actor: pr.User, Time: time.Now().UTC(),
+	}
+}
+
+// Resolved is a package with its versions, as visible to one principal.
+type Resolved struct {
+	Package store.Package
+	// Versions holds every version, tombstones included, in publish order.
+	Versions []store.Version
+}
+
+// Live returns the versions that are not deleted.
+func (r Resolved) Live() []store.Version {
+	out := make([]store.Version, 0, len(r.Versions))
+	for _, v := range r.Versions {
+		if !v.IsDeleted() {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Find returns the live version v.
+func (r Resolved) Find(version string) (store.Version, bool) {
+	for _, v := range r.Versions {
+		if v.Version == version && !v.IsDeleted() {
+			return v, true
+		}
+	}
+	return store.Version{}, false
+}
+
+// PackageRev authorizes a read of k and returns the package record
+// (without versions): cheap, for cache validation.
+func (p *Pipeline) PackageRev(ctx context.Context, pr Principal, k store.PackageKey) (store.Package, error) {
+	var pkg store.Package
+	err := p.Index.View(ctx, func(tx store.Tx) error {
+		if err := Authorize(tx, pr, Read, k); err != nil {
+			return err
+		}
+		var err error
+		pkg, err = tx.Package(k)
+		return err
+	})
+	return pkg, err
+}
+
+// Resolve authorizes a read of k and returns it with all its versions.
+func (p *Pipeline) Resolve(ctx context.Context, pr Principal, k store.PackageKey) (Resolved, error) {
+	var r Resolved
+	err := p.Index.View(ctx, func(tx store.Tx) error {
+		if err := Authorize(tx, pr, Read, k); err != nil {
+			return err
+		}
+		var err error
+		if r.Package, err = tx.Package(k); err != nil {
+			return err
+		}
+		r.Versions, err = tx.Versions(k)
+		return err
+	})
+	return r, err
+}
+
+// Mutate runs fn on package k inside one write transaction after
+// authorizing act. fn may change pkg and return versions to store; the
+// package's Rev is bumped and the returned events are appended to the
+// outbox. It is the building block for yank, tags, deprecate and delete.
+func (p *Pipeline) Mutate(ctx context.Context, pr Principal, act Action, k store.PackageKey,
+	fn func(tx store.Tx, pkg *store.Package, versions []store.Version) (changed []store.Version, events []store.Event, err error)) error {
+	return p.Index.Update(ctx, func(tx store.Tx) error {
+		if err := Authorize(tx, pr, act, k); err != nil {
+			return err
+		}
+		pkg, err := tx.Package(k)
+		if err != nil {
+			return err
+		}
+		vs, err := tx.Versions(k)
+		if err != nil {
+			return err
+		}
+		changed, events, err := fn(tx, &pkg, vs)
+		if err != nil {
+			return err
+		}
+		for _, v := range changed {
+			if err := tx.PutVersion(v); err != nil {
+				return err
+			}
+		}
+		pkg.Updated = time.Now().UTC()
+		pkg.Rev++
+		if err := tx.PutPackage(pkg); err != nil {
+			return err
+		}
+		for _, e := range events {
+			if e.Actor == "" {
+				e.Actor = pr.User
+			}
+			if e.Repository == "" {
+				e.Repository = pkg.Repo
+			}
+			if _, err := tx.AppendEvent(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Yank hides (yank=true) or restores a version. reason is kept for
+// protocols that show it (npm deprecation message, PEP 592).
+func (p *Pipeline) Yank(ctx context.Context, pr Principal, k store.PackageKey, version string, yank bool, reason string) (store.Version, error) {
+	var out store.Version
+	err := p.Mutate(ctx, pr, Write, k, func(_ store.Tx, pkg *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
+		i := slices.IndexFunc(vs, func(v store.Version) bool { return v.Version == version && !v.IsDeleted() })
+		if i < 0 {
+			return nil, nil, fmt.Errorf("version %s: %w", version, store.ErrNotFound)
+		}
+		v := vs[i]
+		typ := store.EventUnyanked
+		v.Yanked, v.YankReason = yank, ""
+		if yank {
+			typ = store.EventYanked
+			v.YankReason = reason
+		}
+		out = v
+		return []store.Version{v}, []store.Event{event(typ, *pkg, version, pr)}, nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("yank %s@%s: %w", k.Name, version, err)
+	}
+	return out, nil
+}
+
+// DeleteVersion turns version into a tombstone: its files stay recorded so
+// names are never reused, its tags are removed, and it is never served
+// again.
+func (p *Pipeline) DeleteVersion(ctx context.Context, pr Principal, k store.PackageKey, version string) error {
+	err := p.Mutate(ctx, pr, Write, k, func(_ store.Tx, pkg *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
+		i := slices.IndexFunc(vs, func(v store.Version) bool { return v.Version == version && !v.IsDeleted() })
+		if i < 0 {
+			return nil, nil, fmt.Errorf("version %s: %w", version, store.ErrNotFound)
+		}
+		v := vs[i]
+		v.Deleted = time.Now().UTC()
+		for tag, tv := range pkg.Tags {
+			if tv == version {
+				delete(pkg.Tags, tag)
+			}
+		}
+		return []store.Version{v}, []store.Event{event(store.EventDeleted, *pkg, version, pr)}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete %s@%s: %w", k.Name, version, err)
+	}
+	return nil
+}
+
+// DeletePackage tombstones every live version and clears all tags.
+func (p *Pipeline) DeletePackage(ctx context.Context, pr Principal, k store.PackageKey) error {
+	err := p.Mutate(ctx, pr, Write, k, func(_ store.Tx, pkg *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
+		now := time.Now().UTC()
+		var changed []store.Version
+		for _, v := range vs {
+			if !v.IsDeleted() {
+				v.Deleted = now
+				changed = append(changed, v)
+			}
+		}
+		if len(changed) == 0 {
+			return nil, nil, fmt.Errorf("package %s: %w", k.Name, store.ErrNotFound)
+		}
+		pkg.Tags = nil
+		return changed, []store.Event{event(store.EventDeleted, *pkg, "", pr)}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", k.Name, err)
+	}
+	return nil
+}
+
+// Link links package k to repository repo of the same org ("" unlinks).
+// It needs Admin on the package and Write on the target repository.
+func (p *Pipeline) Link(ctx context.Context, pr Principal, k store.PackageKey, repo string) error {
+	return p.Mutate(ctx, pr, Admin, k, func(tx store.Tx, pkg *store.Package, _ []store.Version) ([]store.Version, []store.Event, error) {
+		if repo != "" {
+			if err := AuthorizeRepo(tx, pr, Write, k.Org, repo); err != nil {
+				return nil, nil, fmt.Errorf("repository %s/%s: %w", k.Org, repo, err)
+			}
+		}
+		pkg.Repo = repo
+		return nil, nil, nil
+	})
+}
+
+// ServeFile serves a stored file with Range, ETag and nosniff, and counts
+// the download.
+func (p *Pipeline) ServeFile(w http.ResponseWriter, r *http.Request, k store.PackageKey, version string, f store.File) {
+	rc, info, err := p.Blobs.Open(f.SHA256)
+	if err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, store.ErrNotFound) {
+			status = http.StatusNotFound
+		}
+		http.Error(w, "file content unavailable", status)
+		return
+	}
+	defer rc.Close()
+	h := w.Header()
+	h.Set("ETag", `"`+f.SHA256+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	if f.ContentType != "" {
+		h.Set("Content-Type", f.ContentType)
+	} else {
+		h.Set("Content-Type", "application/octet-stream")
+	}
+	h.Set("Cache-Control", "private, max-age=0, must-revalidate")
+	if r.Method == http.MethodGet && r.Header.Get("Range") == "" {
+		p.CountDownload(k, version)
+	}
+	http.ServeContent(w, r, "", info.ModTime, rc)
+}
+
+// CountDownload records one download in memory; FlushDownloads persists.
+func (p *Pipeline) CountDownload(k store.PackageKey, version string) {
+	p.mu.Lock()
+	p.downloads[downloadKey{k, version}]++
+	p.mu.Unlock()
+}
+
+// FlushDownloads writes the accumulated download counters to the index.
+func (p *Pipeline) FlushDownloads(ctx context.Context) error {
+	p.mu.Lock()
+	pending := p.downloads
+	p.downloads = map[downloadKey]int64{}
+	p.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
+	}
+	return p.Index.Update(ctx, func(tx store.Tx) error {
+		for dk, n := range pending {
+			v, err := tx.Version(dk.k, dk.version)
+			if err == nil {
+				v.Downloads += n
+				if err := tx.PutVersion(v); err != nil {
+					return err
+				}
+			}
+			pkg, err := tx.Package(dk.k)
+			if err == nil {
+				pkg.Downloads += n
+				if err := tx.PutPackage(pkg); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
