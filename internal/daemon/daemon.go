@@ -1,0 +1,211 @@
+// Package daemon is drok's registry server: it opens the data directory,
+// authenticates requests, mounts every ecosystem's protocol handler and the
+// REST API, and shuts down gracefully.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drok-dev/drok/internal/daemon/api"
+	"github.com/drok-dev/drok/internal/ecosystems"
+	"github.com/drok-dev/drok/internal/store"
+	"github.com/drok-dev/drok/internal/store/blob"
+	"github.com/drok-dev/drok/internal/store/bolt"
+)
+
+// Version is the drok version, set at build time with -ldflags.
+var Version = "dev"
+
+// Files inside the data directory.
+const (
+	IndexFile        = "index.db"
+	BlobDir          = "blobs"
+	PidFile          = "drok.pid"
+	AddrFile         = "drok.addr"
+	LogFile          = "drok.log"
+	AdminTokenFile   = "initial-admin-token"
+	defaultMaxBody   = 1 << 30
+	flushInterval    = 5 * time.Second
+	shutdownDeadline = 15 * time.Second
+)
+
+// Server is a configured, listening daemon.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	index    *bolt.Index
+	pipeline *ecosystems.Pipeline
+	tokens   *api.Tokens
+	http     *http.Server
+	ln       net.Listener
+	// BaseURL is the externally visible URL.
+	BaseURL string
+}
+
+// Run starts a daemon with cfg and serves until ctx is cancelled, then
+// shuts down gracefully.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx)
+}
+
+// New opens the data directory and binds the listener; Serve serves.
+func New(cfg Config) (*Server, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:" + strconv.Itoa(DefaultPort)
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("no data directory configured")
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = os.Stderr
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = defaultMaxBody
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(cfg.Stderr, nil))
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+	}
+	idx, err := bolt.Open(filepath.Join(cfg.DataDir, IndexFile), 300*time.Millisecond)
+	if err != nil {
+		if errors.Is(err, store.ErrLocked) {
+			pid, _ := os.ReadFile(filepath.Join(cfg.DataDir, PidFile))
+			msg := fmt.Sprintf("another drok daemon is already using the data directory %s", cfg.DataDir)
+			if p := strings.TrimSpace(string(pid)); p != "" {
+				msg += " (pid " + p + ")"
+			}
+			return nil, fmt.Errorf("%s; stop it with `drok daemon stop` or choose another --data: %w", msg, store.ErrLocked)
+		}
+		return nil, err
+	}
+	blobs, err := blob.Open(filepath.Join(cfg.DataDir, BlobDir))
+	if err != nil {
+		idx.Close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	s := &Server{cfg: cfg, log: log, index: idx, ln: ln, BaseURL: base,
+		pipeline: ecosystems.NewPipeline(idx, blobs), tokens: api.NewTokens(idx)}
+	if err := s.bootstrap(context.Background()); err != nil {
+		ln.Close()
+		idx.Close()
+		return nil, err
+	}
+	s.http = &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Addr is the bound listen address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Serve serves until ctx is cancelled.
+func (s *Server) Serve(ctx context.Context) error {
+	pidPath := filepath.Join(s.cfg.DataDir, PidFile)
+	addrPath := filepath.Join(s.cfg.DataDir, AddrFile)
+	_ = os.WriteFile(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+	_ = os.WriteFile(addrPath, []byte(s.BaseURL+"\n"), 0o600)
+	defer os.Remove(pidPath)
+	defer os.Remove(addrPath)
+
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.ln) }()
+	s.log.Info("drok serving", "addr", s.Addr(), "base_url", s.BaseURL, "data", s.cfg.DataDir, "version", Version)
+	if s.cfg.Ready != nil {
+		s.cfg.Ready(s.Addr())
+	}
+
+	tick := time.NewTicker(flushInterval)
+	defer tick.Stop()
+	var serveErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-errc:
+			serveErr = err
+			break loop
+		case <-tick.C:
+			s.flush(context.Background())
+		}
+	}
+	s.log.Info("drok shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownDeadline)
+	defer cancel()
+	if err := s.http.Shutdown(sctx); err != nil {
+		s.log.Warn("shutdown", "err", err)
+	}
+	s.flush(context.Background())
+	if err := s.index.Close(); err != nil {
+		return fmt.Errorf("close index: %w", err)
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	return nil
+}
+
+func (s *Server) flush(ctx context.Context) {
+	if err := s.pipeline.FlushDownloads(ctx); err != nil {
+		s.log.Warn("flush download counters", "err", err)
+	}
+	if err := s.tokens.Flush(ctx); err != nil {
+		s.log.Warn("flush token last-used times", "err", err)
+	}
+}
+
+// bootstrap creates the admin user and an admin token on a fresh data
+// directory, prints the token once and writes it to initial-admin-token.
+func (s *Server) bootstrap(ctx context.Context) error {
+	var secret string
+	err := s.index.Update(ctx, func(tx store.Tx) error {
+		users, err := tx.Users()
+		if err != nil || len(users) > 0 {
+			return err
+		}
+		if err := tx.PutUser(store.User{Name: "admin", Admin: true, Created: time.Now().UTC()}); err != nil {
+			return err
+		}
+		_, secret, err = s.tokens.Create(tx, "admin", "initial-admin", api.AllScopes, 0)
+		return err
+	})
+	if err != nil || secret == "" {
+		return err
+	}
+	path := filepath.Join(s.cfg.DataDir, AdminTokenFile)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	fmt.Fprintf(s.cfg.Stderr, "\ndrok: created user \"admin\" with an admin token (shown once, also saved to %s):\n\n    %s\n\nLog in with: drok login --server %s --with-token < %s\n\n", path, secret, s.BaseURL, path)
+	return nil
+}

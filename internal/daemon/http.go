@@ -1,0 +1,125 @@
+package daemon
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/drok-dev/drok/internal/daemon/api"
+	"github.com/drok-dev/drok/internal/daemon/client"
+	"github.com/drok-dev/drok/internal/ecosystems"
+)
+
+func (s *Server) handler() http.Handler {
+	for _, e := range registered() {
+		s.pipeline.Register(e)
+	}
+	a := &api.API{Pipeline: s.pipeline, Tokens: s.tokens, Log: s.log, Version: Version}
+	env := &ecosystems.Env{BaseURL: s.BaseURL, Pipeline: s.pipeline, Log: s.log, REST: a.PackageRoutes()}
+	a.Env = env
+
+	mux := http.NewServeMux()
+	a.Register(mux)
+	for _, name := range ecosystems.All {
+		h := env.REST
+		if e, ok := s.pipeline.Ecosystems[name]; ok {
+			h = e.Handler(env)
+		}
+		mux.Handle("/api/v1/packages/"+name+"/{org}/", h)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		api.WriteJSON(w, http.StatusNotFound, client.Error{Message: fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)})
+	})
+	return s.recoverer(s.authenticate(s.logRequests(s.limitBody(mux))))
+}
+
+// authenticate resolves the request's credential to a principal and
+// stores it (or the authentication error) in the request context.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p ecosystems.Principal
+		var err error
+		if secret := api.Credential(r); secret != "" {
+			p, err = s.tokens.Authenticate(r.Context(), secret)
+		}
+		next.ServeHTTP(w, r.WithContext(ecosystems.WithPrincipal(r.Context(), p, err)))
+	})
+}
+
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			api.WriteJSON(w, http.StatusRequestEntityTooLarge, client.Error{Message: fmt.Sprintf("request body of %d bytes is larger than the limit of %d bytes", r.ContentLength, s.cfg.MaxBodyBytes)})
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController and http.ServeContent reach the
+// underlying writer (sendfile via ReaderFrom).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs one line per request at debug level (errors at warn).
+// It logs the path but never headers, so credentials never reach the log.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		level := slog.LevelDebug
+		if sw.status >= 500 {
+			level = slog.LevelWarn
+		}
+		if s.log.Enabled(r.Context(), level) {
+			user := ""
+			if p, _ := ecosystems.PrincipalFrom(r.Context()); !p.Anonymous() {
+				user = p.User
+			}
+			s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+				"status", sw.status, "bytes", sw.bytes, "duration", time.Since(start), "user", user)
+		}
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				api.WriteJSON(w, http.StatusInternalServerError, client.Error{Message: "internal server error"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
