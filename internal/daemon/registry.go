@@ -1,8 +1,11 @@
 package daemon
 
-import "github.com/drok-dev/drok/internal/ecosystems"
+import (
+	"github.com/drok-dev/drok/internal/ecosystems"
+	"github.com/drok-dev/drok/internal/ecosystems/npm"
+)
 
 // registered returns the ecosystems this build serves.
 func registered() []ecosystems.Ecosystem {
-	return []ecosystems.Ecosystem{}
+	return []ecosystems.Ecosystem{npm.New()}
 }
