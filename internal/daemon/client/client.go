@@ -268,17 +268,21 @@ func (c *Client) Packages(ctx context.Context, org, ecosystem, name string) ([]P
 
 // Package returns the details of one package.
 func (c *Client) Package(ctx context.Context, eco, org, name string) (Package, error) {
-	var doc struct {
-		Package
-		Drok *Package `json:"drok"`
-	}
-	if err := c.Do(ctx, http.MethodGet, "/api/v1/packages/"+esc(eco)+"/"+esc(org)+"/"+esc(name), nil, &doc); err != nil {
+	var raw json.RawMessage
+	if err := c.Do(ctx, http.MethodGet, "/api/v1/packages/"+esc(eco)+"/"+esc(org)+"/"+esc(name), nil, &raw); err != nil {
 		return Package{}, err
 	}
-	if doc.Drok != nil { // npm: the packument carries the details under "drok"
-		return *doc.Drok, nil
+	var doc struct {
+		Drok json.RawMessage `json:"drok"`
 	}
-	return doc.Package, nil
+	if err := json.Unmarshal(raw, &doc); err == nil && len(doc.Drok) > 0 {
+		raw = doc.Drok // npm: the packument carries the details under "drok"
+	}
+	var out Package
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return Package{}, fmt.Errorf("decode package details: %w", err)
+	}
+	return out, nil
 }
 
 // DeleteVersion deletes one version, leaving a tombstone.
