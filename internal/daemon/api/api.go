@@ -1008,4 +1008,3 @@ func (a *API) PackageRoutes() http.Handler {
 		}
 	})
 }
-
