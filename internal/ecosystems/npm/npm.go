@@ -1,15 +1,38 @@
 // Package npm implements the npm registry protocol on top of the shared
-// ecosystems pipeline.
+// ecosystems pipeline: packuments (full and abbreviated), tarballs,
+// publish, deprecate, unpublish, dist-tags, whoami, token login, search
+// and the audit endpoints, plus `drok package publish` of .tgz files.
+//
+// The registry of org ORG lives at BASE/api/v1/packages/npm/ORG/. Users
+// point npm at it with `drok setup npm`, which writes
+//
+//	registry=BASE/api/v1/packages/npm/ORG/
+//	//HOST:PORT/api/v1/packages/npm/ORG/:_authToken=TOKEN
+//
+// into .npmrc. `npm login` cannot trade a password for a token here: it
+// answers 401 with instructions unless npm already sends a valid drok
+// token, which is then echoed back.
+//
+// Yanked versions (drok's REST yank) are rendered as deprecated with the
+// yank reason and never as "latest", so ranges avoid them while exact
+// installs still work.
 package npm
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
 )
 
-// Ecosystem is the npm protocol.
+// Ecosystem is the npm protocol. It implements ecosystems.Ecosystem and
+// ecosystems.FilePublisher.
 type Ecosystem struct{}
+
+var (
+	_ ecosystems.Ecosystem     = (*Ecosystem)(nil)
+	_ ecosystems.FilePublisher = (*Ecosystem)(nil)
+)
 
 // New returns the npm ecosystem.
 func New() *Ecosystem { return &Ecosystem{} }
@@ -17,20 +40,24 @@ func New() *Ecosystem { return &Ecosystem{} }
 // Name returns "npm".
 func (e *Ecosystem) Name() string { return ecosystems.NPM }
 
-// Handler serves the npm registry protocol.
+// Handler serves the npm registry protocol below
+// /api/v1/packages/npm/{org}/. Paths the protocol does not claim go to
+// env.REST.
 func (e *Ecosystem) Handler(env *ecosystems.Env) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotImplemented)
-		_, _ = w.Write([]byte(`{"error":"npm protocol is being implemented"}` + "\n"))
-	})
+	return &handler{env: env, cache: newDocCache(cacheBytes)}
 }
 
-// Normalize validates an npm package name.
-func (e *Ecosystem) Normalize(name string) (string, error) { return name, nil }
+// Normalize validates an npm package name (see ValidateName) and returns
+// it unchanged: npm names are already canonical (lower-case).
+func (e *Ecosystem) Normalize(name string) (string, error) {
+	if err := ValidateName(name); err != nil {
+		return "", fmt.Errorf("npm: %w", err)
+	}
+	return name, nil
+}
 
-// ValidVersion validates a version.
-func (e *Ecosystem) ValidVersion(v string) error { return nil }
+// ValidVersion accepts strict semantic versions only.
+func (e *Ecosystem) ValidVersion(v string) error { return ValidateVersion(v) }
 
-// Compare orders versions.
-func (e *Ecosystem) Compare(a, b string) int { return 0 }
+// Compare orders versions by semver precedence.
+func (e *Ecosystem) Compare(a, b string) int { return CompareVersions(a, b) }

@@ -1,0 +1,35 @@
+# drok developer targets. Everything here is a thin wrapper around the Go
+# toolchain and the scripts in bench/; see docs/benchmarks.md.
+
+GO          ?= go
+BIN         ?= drok
+GORELEASER  ?= $(shell command -v goreleaser 2>/dev/null || echo $(shell $(GO) env GOPATH)/bin/goreleaser)
+# The newest GoReleaser that builds with the project's Go toolchain.
+GORELEASER_VERSION ?= v2.16.0
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -s -w -X github.com/drok-dev/drok/internal/daemon.Version=$(VERSION)
+
+.PHONY: build test bench completions release-check
+
+## build: build ./drok for this machine
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/drok
+
+## test: run every test
+test:
+	$(GO) test -count=1 -timeout 30m ./...
+
+## bench: npm benchmark, drok vs Verdaccio 6.8.0 (results in bench/out/)
+bench:
+	bench/npm/run.sh $(BENCHFLAGS)
+
+## completions: regenerate completions/ (and the CLI reference in docs/cli)
+completions:
+	$(GO) generate ./internal/cli
+
+## release-check: validate .goreleaser.yaml (installs GoReleaser if missing)
+release-check: $(GORELEASER)
+	$(GORELEASER) check
+
+$(GORELEASER):
+	$(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)

@@ -1,0 +1,66 @@
+package org
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drok-dev/drok/internal/cli/cmdutil"
+	"github.com/drok-dev/drok/internal/cli/iostreams"
+	"github.com/drok-dev/drok/internal/daemon/client"
+)
+
+// EditOptions are the inputs of `drok org edit`.
+type EditOptions struct {
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Ctx    context.Context
+
+	Name     string
+	Settings client.OrgSettings
+	JSON     bool
+}
+
+// NewCmdEdit returns `drok org edit`.
+func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Command {
+	opts := &EditOptions{IO: f.IOStreams, Client: f.Client}
+	cmd := &cobra.Command{
+		Use:   "edit ORG --plan NAME",
+		Short: "Change an organisation's settings (owners)",
+		Args:  cmdutil.ExactArgs(1, "organisation name required"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ctx = cmd.Context()
+			opts.Name = args[0]
+			if !cmd.Flags().Changed("plan") {
+				return cmdutil.FlagErrorf("nothing to change: pass --plan")
+			}
+			if opts.Settings.Plan == "" {
+				return cmdutil.FlagErrorf("--plan must not be empty")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return editRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Settings.Plan, "plan", "", "Plan of the organisation")
+	cmdutil.AddJSONFlag(cmd, &opts.JSON)
+	return cmd
+}
+
+func editRun(opts *EditOptions) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	o, err := c.EditOrg(opts.Ctx, opts.Name, opts.Settings)
+	if err != nil {
+		return fmt.Errorf("edit organisation %s: %w", opts.Name, err)
+	}
+	if opts.JSON {
+		return cmdutil.PrintJSON(opts.IO, o)
+	}
+	cmdutil.Success(opts.IO, "Edited organisation %s", o.Name)
+	return nil
+}

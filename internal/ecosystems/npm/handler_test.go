@@ -1,0 +1,214 @@
+package npm
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drok-dev/drok/internal/ecosystems"
+	"github.com/drok-dev/drok/internal/store"
+	"github.com/drok-dev/drok/internal/store/blob"
+	"github.com/drok-dev/drok/internal/store/bolt"
+)
+
+// testEnv is an npm handler over a real bolt index and blob store.
+type testEnv struct {
+	env *ecosystems.Env
+	h   *handler
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	dir := t.TempDir()
+	idx, err := bolt.Open(filepath.Join(dir, "index.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	blobs, err := blob.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = idx.Update(context.Background(), func(tx store.Tx) error {
+		return tx.PutOrg(store.Org{Name: "acme", Created: time.Now(), Members: map[string]store.Role{"alice": store.RoleOwner, "bob": store.RoleMember}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ecosystems.NewPipeline(idx, blobs)
+	e := New()
+	p.Register(e)
+	env := &ecosystems.Env{BaseURL: "http://drok.test", Pipeline: p}
+	return &testEnv{env: env, h: e.Handler(env).(*handler)}
+}
+
+var (
+	alice = ecosystems.Principal{User: "alice", Scopes: []string{store.ScopeAdmin}}
+	carol = ecosystems.Principal{User: "carol", Scopes: []string{store.ScopeAdmin}} // not a member
+)
+
+func (te *testEnv) do(pr ecosystems.Principal, method, rest string, body []byte, hdr map[string]string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, "/api/v1/packages/npm/acme/"+rest, bytes.NewReader(body))
+	r.SetPathValue("org", "acme")
+	for k, v := range hdr {
+		r.Header.Set(k, v)
+	}
+	r = r.WithContext(ecosystems.WithPrincipal(r.Context(), pr, nil))
+	w := httptest.NewRecorder()
+	te.h.ServeHTTP(w, r)
+	return w
+}
+
+func publishBody(t *testing.T, name, version string) []byte {
+	t.Helper()
+	tgz := buildTar(t, []tarEntry{{name: "package/package.json", body: `{"name":"` + name + `","version":"` + version + `"}`}}, nil)
+	d := digestsOf(tgz)
+	doc := map[string]any{
+		"name":      name,
+		"versions":  map[string]any{version: map[string]any{"name": name, "version": version, "dist": map[string]string{"integrity": d.Integrity()}}},
+		"dist-tags": map[string]string{"latest": version},
+		"_attachments": map[string]any{name + "-" + version + ".tgz": map[string]any{
+			"data": encodeB64(tgz), "length": len(tgz),
+		}},
+	}
+	b, _ := json.Marshal(doc)
+	return b
+}
+
+func TestPackumentCache(t *testing.T) {
+	te := newTestEnv(t)
+	if w := te.do(alice, http.MethodPut, "cached", publishBody(t, "cached", "1.0.0"), nil); w.Code != http.StatusCreated {
+		t.Fatalf("publish: %d %s", w.Code, w.Body)
+	}
+	key := store.PackageKey{Ecosystem: "npm", Org: "acme", Name: "cached"}
+	corgi := map[string]string{"Accept": AbbreviatedType}
+
+	w1 := te.do(alice, http.MethodGet, "cached", nil, corgi)
+	st1 := te.h.cache.get(key)
+	w2 := te.do(alice, http.MethodGet, "cached", nil, corgi)
+	st2 := te.h.cache.get(key)
+	if w1.Code != 200 || w2.Code != 200 || st1 == nil || st1 != st2 || st1.docs[variantAbbreviated] == nil {
+		t.Fatalf("second GET did not reuse the cached state: %d %d %p %p", w1.Code, w2.Code, st1, st2)
+	}
+	if !bytes.Equal(w1.Body.Bytes(), w2.Body.Bytes()) || w1.Header().Get("Content-Type") != AbbreviatedType {
+		t.Fatal("cached bodies differ")
+	}
+	if st1.docs[variantFull] != nil {
+		t.Fatal("the full variant was rendered without being asked for")
+	}
+	gz := te.do(alice, http.MethodGet, "cached", nil, map[string]string{"Accept-Encoding": "gzip"})
+	if gz.Header().Get("Content-Encoding") != "gzip" || st1.docs[variantFull] == nil || !bytes.Equal(gz.Body.Bytes(), st1.docs[variantFull].gz) {
+		t.Fatal("gzip variant not served from the cache")
+	}
+	etag := w1.Header().Get("ETag")
+	if w := te.do(alice, http.MethodGet, "cached", nil, map[string]string{"Accept": AbbreviatedType, "If-None-Match": etag}); w.Code != http.StatusNotModified {
+		t.Fatalf("If-None-Match: %d", w.Code)
+	}
+
+	// access is checked before the cache: an outsider gets 404
+	if w := te.do(carol, http.MethodGet, "cached", nil, corgi); w.Code != http.StatusNotFound {
+		t.Fatalf("outsider read a cached packument: %d", w.Code)
+	}
+	if w := te.do(ecosystems.Principal{}, http.MethodGet, "cached", nil, corgi); w.Code != http.StatusNotFound {
+		t.Fatalf("anonymous read a cached packument: %d", w.Code)
+	}
+
+	// any change bumps the rev and the next GET renders anew
+	if _, err := te.env.Pipeline.Yank(context.Background(), alice, key, "1.0.0", true, "oops"); err != nil {
+		t.Fatal(err)
+	}
+	w3 := te.do(alice, http.MethodGet, "cached", nil, corgi)
+	if st3 := te.h.cache.get(key); st3 == st1 || w3.Header().Get("ETag") == etag || !strings.Contains(w3.Body.String(), `"deprecated":"oops"`) {
+		t.Fatalf("stale packument after yank: %s", w3.Body)
+	}
+}
+
+func TestCacheEviction(t *testing.T) {
+	c := newDocCache(10_000)
+	mk := func(name string, rev int64) *pkgState {
+		v := testVersion(name, "1.0.0", `{"name":"`+name+`","version":"1.0.0","readme":"`+strings.Repeat("x", 1000)+`"}`)
+		p := NewPackument(store.Package{PackageKey: v.PackageKey, Rev: rev}, []store.Version{v}, "org", "")
+		return &pkgState{rev: rev, doc: p}
+	}
+	for i := range 20 {
+		c.put(store.PackageKey{Name: string(rune('a' + i))}, mk(string(rune('a'+i)), 1))
+	}
+	if c.bytes > c.max || len(c.m) == 0 || len(c.m) == 20 {
+		t.Fatalf("cache holds %d entries, %d bytes (max %d)", len(c.m), c.bytes, c.max)
+	}
+	k := store.PackageKey{Name: "z"}
+	c.put(k, mk("z", 5))
+	c.put(k, mk("z", 3))
+	if c.get(k).rev != 5 {
+		t.Fatal("an older state replaced a newer one")
+	}
+}
+
+func TestHandlerRoutes(t *testing.T) {
+	te := newTestEnv(t)
+	if w := te.do(alice, http.MethodPut, "@acme%2fr", publishBody(t, "@acme/r", "1.0.0"), nil); w.Code != http.StatusCreated {
+		t.Fatalf("publish: %d %s", w.Code, w.Body)
+	}
+	tests := []struct {
+		pr     ecosystems.Principal
+		method string
+		rest   string
+		body   string
+		status int
+		want   string
+	}{
+		{alice, "GET", "@acme/r", "", 200, `"name":"@acme/r"`},
+		{alice, "GET", "@acme%2Fr/1.0.0", "", 200, `"version":"1.0.0"`},
+		{alice, "GET", "@acme%2fr/latest", "", 200, `"version":"1.0.0"`},
+		{alice, "GET", "@acme%2fr/2.0.0", "", 404, "version 2.0.0 of @acme/r not found"},
+		{alice, "GET", "@acme/r/-/r-1.0.0.tgz", "", 200, ""},
+		{alice, "GET", "@acme/r/-/r-9.0.0.tgz", "", 404, "not found"},
+		{alice, "GET", "@acme/r/-/..%2f..%2fx.tgz", "", 404, ""},
+		{alice, "GET", "nothere", "", 404, "package nothere not found"},
+		{carol, "GET", "@acme/r", "", 404, "package @acme/r not found"},
+		{alice, "GET", "%2e%2e", "", 400, "invalid package name"},
+		{alice, "GET", "-/whoami", "", 200, `"username":"alice"`},
+		{ecosystems.Principal{}, "GET", "-/whoami", "", 401, "drok token create"},
+		{alice, "GET", "-/ping", "", 200, "{}"},
+		{alice, "POST", "-/v1/login", "{}", 404, "token login"},
+		{alice, "GET", "-/package/@acme%2fr/dist-tags", "", 200, `"latest":"1.0.0"`},
+		{alice, "PUT", "-/package/@acme%2fr/dist-tags/beta", `"1.0.0"`, 201, `"beta":"1.0.0"`},
+		{alice, "PUT", "-/package/@acme%2fr/dist-tags/1.x", `"1.0.0"`, 400, "semver range"},
+		{alice, "PUT", "-/package/@acme%2fr/dist-tags/beta", `"3.0.0"`, 404, "version 3.0.0 of @acme/r not found"},
+		{alice, "DELETE", "-/package/@acme%2fr/dist-tags/beta", "", 200, ""},
+		{alice, "DELETE", "-/package/@acme%2fr/dist-tags/beta", "", 404, "dist-tag"},
+		{alice, "DELETE", "-/package/@acme%2fr/dist-tags/latest", "", 400, "latest"},
+		{carol, "PUT", "-/package/@acme%2fr/dist-tags/beta", `"1.0.0"`, 404, "not found"},
+		{ecosystems.Principal{}, "PUT", "-/package/@acme%2fr/dist-tags/beta", `"1.0.0"`, 401, "drok setup npm"},
+		{alice, "GET", "-/v1/search?text=r", "", 200, `"total":1`},
+		{carol, "GET", "-/v1/search?text=r", "", 200, `"total":0`},
+		{alice, "POST", "-/npm/v1/security/advisories/bulk", "{}", 200, "{}"},
+		{alice, "PUT", "@acme%2fr", `{"name":"@acme/r"}`, 400, "nothing to do"},
+		{alice, "DELETE", "@acme%2fr/-rev/999", "", 409, "conflict"},
+		{alice, "GET", "@acme%2fr/-rev/1", "", 405, "not allowed"},
+		{alice, "DELETE", "@acme%2fr/1.0.0", "", 404, "no npm route"},
+	}
+	for _, tt := range tests {
+		w := te.do(tt.pr, tt.method, tt.rest, []byte(tt.body), nil)
+		if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.want) {
+			t.Errorf("%s %s as %q: %d %s, want %d containing %q", tt.method, tt.rest, tt.pr.User, w.Code, strings.TrimSpace(w.Body.String()), tt.status, tt.want)
+		}
+	}
+	r := httptest.NewRequest("GET", "/api/v1/packages/npm/acme/@acme/r", nil)
+	r.SetPathValue("org", "acme")
+	r = r.WithContext(ecosystems.WithPrincipal(r.Context(), ecosystems.Principal{}, ecosystems.ErrBadToken))
+	w := httptest.NewRecorder()
+	te.h.ServeHTTP(w, r)
+	if w.Code != http.StatusUnauthorized {
+		t.Fatalf("bad token: %d", w.Code)
+	}
+}
+
+func encodeB64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
