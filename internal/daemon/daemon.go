@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/drok-dev/drok/internal/daemon/api"
 	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
@@ -32,6 +34,7 @@ const (
 	BlobDir          = "blobs"
 	PidFile          = "drok.pid"
 	AddrFile         = "drok.addr"
+	ListenFile       = "drok.listen"
 	LogFile          = "drok.log"
 	AdminTokenFile   = "initial-admin-token"
 	defaultMaxBody   = 1 << 30
@@ -133,9 +136,12 @@ func (s *Server) Serve(ctx context.Context) error {
 	pidPath := filepath.Join(s.cfg.DataDir, PidFile)
 	addrPath := filepath.Join(s.cfg.DataDir, AddrFile)
 	_ = os.WriteFile(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+	listenPath := filepath.Join(s.cfg.DataDir, ListenFile)
 	_ = os.WriteFile(addrPath, []byte(s.BaseURL+"\n"), 0o600)
+	_ = os.WriteFile(listenPath, []byte(s.Addr()+"\n"), 0o600)
 	defer os.Remove(pidPath)
 	defer os.Remove(addrPath)
+	defer os.Remove(listenPath)
 
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
@@ -206,6 +212,12 @@ func (s *Server) bootstrap(ctx context.Context) error {
 	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	fmt.Fprintf(s.cfg.Stderr, "\ndrok: created user \"admin\" with an admin token (shown once, also saved to %s):\n\n    %s\n\nLog in with: drok login --server %s --with-token < %s\n\n", path, secret, s.BaseURL, path)
+	if f, ok := s.cfg.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(s.cfg.Stderr, "\ndrok: created user \"admin\" with an admin token (shown once, also saved to %s):\n\n    %s\n\n", path, secret)
+	} else {
+		// Not a terminal (a log file, a pipe): never write the secret there.
+		fmt.Fprintf(s.cfg.Stderr, "drok: created user \"admin\"; its admin token is in %s (mode 0600)\n", path)
+	}
+	fmt.Fprintf(s.cfg.Stderr, "Log in with: drok login --server %s --with-token < %s\n", s.BaseURL, path)
 	return nil
 }

@@ -174,9 +174,9 @@ func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, i
 	})
 	switch {
 	case errors.Is(err, store.ErrTombstoned):
-		return res, fmt.Errorf("%s@%s was unpublished and can never be published again: %w", in.name, in.version, err)
-	case errors.Is(err, store.ErrConflict):
-		return res, fmt.Errorf("cannot publish over the previously published version %s@%s: %w", in.name, in.version, err)
+		return res, fmt.Errorf("%s@%s was unpublished and can never be published again: %w", in.name, in.version, store.ErrTombstoned)
+	case errors.Is(err, store.ErrConflict) && !errors.Is(err, ecosystems.ErrDenied):
+		return res, fmt.Errorf("cannot publish over the previously published version %s@%s: %w", in.name, in.version, store.ErrConflict)
 	case err != nil:
 		return res, fmt.Errorf("publish %s@%s: %w", in.name, in.version, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
+	"github.com/drok-dev/drok/internal/store"
 )
 
 // ErrJSON reports a request body that is not well-formed JSON.
@@ -56,14 +57,14 @@ const maxAttachments = 4
 // ParsePublish reads an npm publish document from r without ever holding
 // attachment data in memory. metaLimit bounds everything else. Errors wrap
 // ErrJSON / ErrManifest (400), ecosystems.ErrTooLarge (413), the error of
-// fn, or the underlying read error (e.g. *http.MaxBytesError), which takes
-// precedence.
+// fn, or the underlying read error (e.g. *http.MaxBytesError, wrapped
+// together with store.ErrInvalid), which takes precedence.
 func ParsePublish(r io.Reader, metaLimit int64, fn DataFunc) (*PublishDoc, error) {
 	rec := &recordReader{r: r}
 	j := &jsonReader{br: bufio.NewReaderSize(rec, 64<<10), limit: metaLimit}
 	doc, err := j.document(fn)
 	if rec.err != nil {
-		return nil, fmt.Errorf("read request body: %w", rec.err)
+		return nil, fmt.Errorf("%w: read request body: %w", store.ErrInvalid, rec.err)
 	}
 	if err != nil {
 		return nil, err
