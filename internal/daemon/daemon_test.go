@@ -220,3 +220,31 @@ func TestOrgsReposAndVisibility(t *testing.T) {
 		t.Errorf("removing the last owner: %v", err)
 	}
 }
+
+func TestVisibilityChangeReachesCachedPackument(t *testing.T) {
+	srv := daemontest.Start(t)
+	if _, err := srv.Client.CreateOrg(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client.CreateRepo(ctx, "acme", client.RepoEdit{Name: "web", Visibility: ptr("public")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client.Publish(ctx, "acme", "npm", "web-1.0.0.tgz", bytes.NewReader(npmTarball(t, "web", "1.0.0", 1))); err != nil {
+		t.Fatal(err)
+	}
+	anon := srv.As("")
+	for range 2 { // the second read comes from the packument cache
+		if p, err := anon.Package(ctx, "npm", "acme", "web"); err != nil || p.Visibility != "public" {
+			t.Fatalf("public package: %+v, %v", p, err)
+		}
+	}
+	if _, err := srv.Client.EditRepo(ctx, "acme", "web", client.RepoEdit{Visibility: ptr("internal")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := anon.Package(ctx, "npm", "acme", "web"); !client.IsStatus(err, http.StatusNotFound) {
+		t.Errorf("anonymous read after making the repository internal: %v, want 404", err)
+	}
+	if p, err := srv.Client.Package(ctx, "npm", "acme", "web"); err != nil || p.Visibility != "internal" {
+		t.Errorf("cached packument still says %q (%v)", p.Visibility, err)
+	}
+}

@@ -56,16 +56,20 @@ var (
 // who would need to authenticate, or ErrDenied when p sees the package but
 // may not perform act.
 func Authorize(tx store.Tx, p Principal, act Action, k store.PackageKey) error {
+	_, err := authorizeLoad(tx, p, act, k)
+	return err
+}
+
+// authorizeLoad is Authorize that also returns the package record it
+// read (zero when the package does not exist yet), so callers on hot
+// paths decode it once.
+func authorizeLoad(tx store.Tx, p Principal, act Action, k store.PackageKey) (store.Package, error) {
 	pkg, err := tx.Package(k)
 	exists := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("authorize: %w", err)
+		return pkg, fmt.Errorf("authorize: %w", err)
 	}
-	repo := ""
-	if exists {
-		repo = pkg.Repo
-	}
-	return authorizeIn(tx, p, act, k.Org, repo, !exists)
+	return pkg, authorizeIn(tx, p, act, k.Org, pkg.Repo, !exists)
 }
 
 // AuthorizeRepo checks act on repository org/repo itself (listing its

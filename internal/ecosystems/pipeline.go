@@ -284,11 +284,11 @@ func (r Resolved) Find(version string) (store.Version, bool) {
 func (p *Pipeline) PackageRev(ctx context.Context, pr Principal, k store.PackageKey) (store.Package, error) {
 	var pkg store.Package
 	err := p.Index.View(ctx, func(tx store.Tx) error {
-		if err := Authorize(tx, pr, Read, k); err != nil {
-			return err
-		}
 		var err error
-		pkg, err = tx.Package(k)
+		pkg, err = authorizeLoad(tx, pr, Read, k)
+		if err == nil && pkg.Name == "" {
+			err = fmt.Errorf("package %s: %w", k.Name, store.ErrNotFound)
+		}
 		return err
 	})
 	return pkg, err
@@ -298,12 +298,12 @@ func (p *Pipeline) PackageRev(ctx context.Context, pr Principal, k store.Package
 func (p *Pipeline) Resolve(ctx context.Context, pr Principal, k store.PackageKey) (Resolved, error) {
 	var r Resolved
 	err := p.Index.View(ctx, func(tx store.Tx) error {
-		if err := Authorize(tx, pr, Read, k); err != nil {
+		var err error
+		if r.Package, err = authorizeLoad(tx, pr, Read, k); err != nil {
 			return err
 		}
-		var err error
-		if r.Package, err = tx.Package(k); err != nil {
-			return err
+		if r.Package.Name == "" {
+			return fmt.Errorf("package %s: %w", k.Name, store.ErrNotFound)
 		}
 		r.Versions, err = tx.Versions(k)
 		return err
@@ -318,12 +318,12 @@ func (p *Pipeline) Resolve(ctx context.Context, pr Principal, k store.PackageKey
 func (p *Pipeline) Mutate(ctx context.Context, pr Principal, act Action, k store.PackageKey,
 	fn func(tx store.Tx, pkg *store.Package, versions []store.Version) (changed []store.Version, events []store.Event, err error)) error {
 	return p.Index.Update(ctx, func(tx store.Tx) error {
-		if err := Authorize(tx, pr, act, k); err != nil {
-			return err
-		}
-		pkg, err := tx.Package(k)
+		pkg, err := authorizeLoad(tx, pr, act, k)
 		if err != nil {
 			return err
+		}
+		if pkg.Name == "" {
+			return fmt.Errorf("package %s: %w", k.Name, store.ErrNotFound)
 		}
 		vs, err := tx.Versions(k)
 		if err != nil {
@@ -387,22 +387,39 @@ func (p *Pipeline) Yank(ctx context.Context, pr Principal, k store.PackageKey, v
 // names are never reused, its tags are removed, and it is never served
 // again.
 func (p *Pipeline) DeleteVersion(ctx context.Context, pr Principal, k store.PackageKey, version string) error {
+	return p.DeleteVersions(ctx, pr, k, []string{version}, -1)
+}
+
+// DeleteVersions tombstones several versions in one transaction. When
+// ifRev is not negative the package must still be at that revision
+// (npm's `_rev` check), so concurrent unpublishes cannot both apply.
+func (p *Pipeline) DeleteVersions(ctx context.Context, pr Principal, k store.PackageKey, versions []string, ifRev int64) error {
 	err := p.Mutate(ctx, pr, Write, k, func(_ store.Tx, pkg *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
-		i := slices.IndexFunc(vs, func(v store.Version) bool { return v.Version == version && !v.IsDeleted() })
-		if i < 0 {
-			return nil, nil, fmt.Errorf("version %s: %w", version, store.ErrNotFound)
+		if ifRev >= 0 && pkg.Rev != ifRev {
+			return nil, nil, fmt.Errorf("revision %d is not the current revision %d: %w", ifRev, pkg.Rev, store.ErrConflict)
 		}
-		v := vs[i]
-		v.Deleted = time.Now().UTC()
-		for tag, tv := range pkg.Tags {
-			if tv == version {
-				delete(pkg.Tags, tag)
+		now := time.Now().UTC()
+		var changed []store.Version
+		var events []store.Event
+		for _, version := range versions {
+			i := slices.IndexFunc(vs, func(v store.Version) bool { return v.Version == version && !v.IsDeleted() })
+			if i < 0 {
+				return nil, nil, fmt.Errorf("version %s: %w", version, store.ErrNotFound)
 			}
+			v := vs[i]
+			v.Deleted = now
+			for tag, tv := range pkg.Tags {
+				if tv == version {
+					delete(pkg.Tags, tag)
+				}
+			}
+			changed = append(changed, v)
+			events = append(events, event(store.EventDeleted, *pkg, version, pr))
 		}
-		return []store.Version{v}, []store.Event{event(store.EventDeleted, *pkg, version, pr)}, nil
+		return changed, events, nil
 	})
 	if err != nil {
-		return fmt.Errorf("delete %s@%s: %w", k.Name, version, err)
+		return fmt.Errorf("delete %s@%s: %w", k.Name, strings.Join(versions, ","), err)
 	}
 	return nil
 }

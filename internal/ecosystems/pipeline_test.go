@@ -204,3 +204,27 @@ func TestYankAndAutoLink(t *testing.T) {
 		t.Fatalf("unyank = %+v, %v", v, err)
 	}
 }
+
+func TestDeleteVersionsChecksRevision(t *testing.T) {
+	f := newFixture(t, t.TempDir())
+	for _, v := range []string{"1.0.0", "1.0.1"} {
+		if _, err := f.p.Publish(ctx, f.ann, ecosystems.PublishRequest{Key: key, Version: v, Files: []store.File{f.file(t, v)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, _ := f.p.Resolve(ctx, f.ann, key)
+	rev := res.Package.Rev
+	if err := f.p.DeleteVersions(ctx, f.ann, key, []string{"1.0.0"}, rev); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.p.DeleteVersions(ctx, f.ann, key, []string{"1.0.1"}, rev); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale revision: %v, want ErrConflict", err)
+	}
+	if err := f.p.DeleteVersions(ctx, f.ann, key, []string{"1.0.1", "9.9.9"}, -1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing version: %v, want ErrNotFound", err)
+	}
+	res, _ = f.p.Resolve(ctx, f.ann, key)
+	if len(res.Live()) != 1 {
+		t.Errorf("a failed multi-delete changed something: %d live versions", len(res.Live()))
+	}
+}

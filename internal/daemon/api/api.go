@@ -692,15 +692,34 @@ func (a *API) editRepo(w http.ResponseWriter, r *http.Request) {
 		a.WriteError(w, r, err)
 		return
 	}
-	a.repoOp(w, r, ecosystems.Admin, func(_ store.Tx, rp *store.Repo) error {
-		if in.Visibility != nil {
+	a.repoOp(w, r, ecosystems.Admin, func(tx store.Tx, rp *store.Repo) error {
+		if in.Visibility != nil && store.Visibility(*in.Visibility) != rp.Visibility {
 			rp.Visibility = store.Visibility(*in.Visibility)
+			if err := bumpLinked(tx, *rp); err != nil {
+				return err
+			}
 		}
 		if in.Description != nil {
 			rp.Description = *in.Description
 		}
 		return nil
 	})
+}
+
+// bumpLinked bumps the revision of every package linked to rp, so cached
+// renderings that show its visibility are rebuilt.
+func bumpLinked(tx store.Tx, rp store.Repo) error {
+	pkgs, err := tx.PackageList(store.PackageFilter{Org: rp.Org, Repo: rp.Name})
+	if err != nil {
+		return err
+	}
+	for _, pkg := range pkgs {
+		pkg.Rev++
+		if err := tx.PutPackage(pkg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *API) setCollaborator(w http.ResponseWriter, r *http.Request) {
@@ -746,25 +765,7 @@ func (a *API) removeCollaborator(w http.ResponseWriter, r *http.Request) {
 // PackageOut renders the drok view of a package; versions are included
 // when vs is non-nil.
 func PackageOut(tx store.Tx, pkg store.Package, vs []store.Version, latest string) client.Package {
-	out := client.Package{
-		Ecosystem: pkg.Ecosystem, Org: pkg.Org, Name: pkg.Name, DisplayName: pkg.DisplayName,
-		Repository: pkg.Repo, Visibility: "org", Created: pkg.Created, Updated: pkg.Updated,
-		Downloads: pkg.Downloads, Tags: pkg.Tags, Latest: latest,
-	}
-	if pkg.Repo != "" {
-		if rp, err := tx.Repo(pkg.Org, pkg.Repo); err == nil {
-			out.Visibility = string(rp.Visibility)
-		}
-	}
-	for _, v := range vs {
-		cv := client.Version{Version: v.Version, Published: v.Published, Publisher: v.Publisher, Yanked: v.Yanked,
-			YankReason: v.YankReason, Deleted: v.IsDeleted(), Downloads: v.Downloads, Files: []client.File{}}
-		for _, f := range v.Files {
-			cv.Files = append(cv.Files, client.File{Name: f.Name, SHA256: f.SHA256, Size: f.Size})
-		}
-		out.Versions = append(out.Versions, cv)
-	}
-	return out
+	return ecosystems.Details(pkg, vs, ecosystems.Visibility(tx, pkg), latest)
 }
 
 func (a *API) listPackages(w http.ResponseWriter, r *http.Request, f store.PackageFilter, name string, authorizeParent func(store.Tx, ecosystems.Principal) error) {
@@ -872,12 +873,7 @@ func (a *API) yank(w http.ResponseWriter, r *http.Request) {
 		a.WriteError(w, r, err)
 		return
 	}
-	var out client.Package
-	_ = a.index().View(r.Context(), func(tx store.Tx) error {
-		out = PackageOut(tx, store.Package{}, []store.Version{v}, "")
-		return nil
-	})
-	WriteJSON(w, http.StatusOK, out.Versions[0])
+	WriteJSON(w, http.StatusOK, ecosystems.VersionDetails(v))
 }
 
 func (a *API) link(w http.ResponseWriter, r *http.Request) {

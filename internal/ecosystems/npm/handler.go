@@ -227,13 +227,8 @@ func (h *handler) newState(ctx context.Context, res ecosystems.Resolved) *pkgSta
 // (the same words the REST API uses).
 func (h *handler) visibility(ctx context.Context, pkg store.Package) string {
 	vis := "org"
-	if pkg.Repo == "" {
-		return vis
-	}
 	_ = h.env.Pipeline.Index.View(ctx, func(tx store.Tx) error {
-		if rp, err := tx.Repo(pkg.Org, pkg.Repo); err == nil {
-			vis = string(rp.Visibility)
-		}
+		vis = ecosystems.Visibility(tx, pkg)
 		return nil
 	})
 	return vis
@@ -491,12 +486,15 @@ func (h *handler) updateMeta(q *request, doc *PublishDoc, rev string) {
 		}
 	}
 	if rev != "" {
+		var gone []string
 		for _, v := range cur.live {
-			if _, keep := doc.Versions[v.Version]; keep {
-				continue
+			if _, keep := doc.Versions[v.Version]; !keep {
+				gone = append(gone, v.Version)
 			}
-			if err := h.env.Pipeline.DeleteVersion(q.ctx, q.pr, k, v.Version); err != nil {
-				h.fail(q, fmt.Errorf("unpublish %s@%s: %w", q.route.Name, v.Version, err), false)
+		}
+		if len(gone) > 0 {
+			if err := h.env.Pipeline.DeleteVersions(q.ctx, q.pr, k, gone, res.Package.Rev); err != nil {
+				h.fail(q, fmt.Errorf("unpublish %s: %w", q.route.Name, err), false)
 				return
 			}
 		}

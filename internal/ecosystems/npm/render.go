@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/drok-dev/drok/internal/daemon/client"
+	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
 )
 
@@ -321,18 +322,5 @@ func (p *Packument) maintainers() []person {
 // Details returns the drok REST view of the package (the shape of
 // client.Package), versions and tombstones included.
 func (p *Packument) Details() client.Package {
-	out := client.Package{
-		Ecosystem: p.pkg.Ecosystem, Org: p.pkg.Org, Name: p.pkg.Name, DisplayName: p.pkg.DisplayName,
-		Repository: p.pkg.Repo, Visibility: p.visibility, Created: p.pkg.Created, Updated: p.pkg.Updated,
-		Downloads: p.pkg.Downloads, Tags: p.pkg.Tags, Latest: p.Latest(),
-	}
-	for _, v := range p.versions {
-		cv := client.Version{Version: v.Version, Published: v.Published, Publisher: v.Publisher, Yanked: v.Yanked,
-			YankReason: v.YankReason, Deleted: v.IsDeleted(), Downloads: v.Downloads, Files: []client.File{}}
-		for _, f := range v.Files {
-			cv.Files = append(cv.Files, client.File{Name: f.Name, SHA256: f.SHA256, Size: f.Size})
-		}
-		out.Versions = append(out.Versions, cv)
-	}
-	return out
+	return ecosystems.Details(p.pkg, p.versions, p.visibility, p.Latest())
 }
