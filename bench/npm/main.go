@@ -441,7 +441,7 @@ func checkTarball(ctx context.Context, s *server, url string, want []byte) error
 
 // drokVersion asks the binary for its version, best effort.
 func drokVersion(ctx context.Context, bin string) string {
-	for _, args := range [][]string{{"version"}, {"--version"}} {
+	for _, args := range [][]string{{"--version"}, {"version"}} {
 		out, err := exec.CommandContext(ctx, bin, args...).Output()
 		if v := strings.TrimSpace(string(out)); err == nil && v != "" {
 			return firstLine(v)

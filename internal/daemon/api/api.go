@@ -852,18 +852,23 @@ func (a *API) served() []string {
 	return out
 }
 
-func (a *API) yank(w http.ResponseWriter, r *http.Request) {
+// packageAction decodes a JSON body that names a package of {eco}/{org}
+// and returns the caller and the package key.
+func (a *API) packageAction(r *http.Request, in any, name func() string) (ecosystems.Principal, store.PackageKey, error) {
 	p, err := principal(r)
 	if err != nil {
-		a.WriteError(w, r, err)
-		return
+		return p, store.PackageKey{}, err
 	}
+	if err := decode(r, in); err != nil {
+		return p, store.PackageKey{}, err
+	}
+	k, err := a.packageKey(r.PathValue("eco"), r.PathValue("org"), name())
+	return p, k, err
+}
+
+func (a *API) yank(w http.ResponseWriter, r *http.Request) {
 	var in client.YankRequest
-	if err := decode(r, &in); err != nil {
-		a.WriteError(w, r, err)
-		return
-	}
-	k, err := a.packageKey(r.PathValue("eco"), r.PathValue("org"), in.Name)
+	p, k, err := a.packageAction(r, &in, func() string { return in.Name })
 	if err != nil {
 		a.WriteError(w, r, err)
 		return
@@ -877,22 +882,12 @@ func (a *API) yank(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) link(w http.ResponseWriter, r *http.Request) {
-	p, err := principal(r)
-	if err != nil {
-		a.WriteError(w, r, err)
-		return
-	}
 	var in client.LinkRequest
-	if err := decode(r, &in); err != nil {
-		a.WriteError(w, r, err)
-		return
+	p, k, err := a.packageAction(r, &in, func() string { return in.Name })
+	if err == nil {
+		err = a.Pipeline.Link(r.Context(), p, k, in.Repo)
 	}
-	k, err := a.packageKey(r.PathValue("eco"), r.PathValue("org"), in.Name)
 	if err != nil {
-		a.WriteError(w, r, err)
-		return
-	}
-	if err := a.Pipeline.Link(r.Context(), p, k, in.Repo); err != nil {
 		a.WriteError(w, r, err)
 		return
 	}
