@@ -4,7 +4,8 @@
 GO          ?= go
 BIN         ?= drok
 GORELEASER  ?= $(shell command -v goreleaser 2>/dev/null || echo $(shell $(GO) env GOPATH)/bin/goreleaser)
-# The newest GoReleaser that builds with the project's Go toolchain.
+# v2.18 and later need a newer Go than the project's; v2.17.0 depends on a
+# module the Go proxy does not serve here. v2.16.0 builds and passes.
 GORELEASER_VERSION ?= v2.16.0
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X github.com/drok-dev/drok/internal/daemon.Version=$(VERSION)
