@@ -23,6 +23,20 @@ type Pipeline struct {
 
 	mu        sync.Mutex
 	downloads map[downloadKey]int64
+	// reads caches PackageRev answers until the next index write.
+	reads *store.GenCache[readKey, readResult]
+}
+
+type readKey struct {
+	user   string
+	admin  bool
+	scopes string
+	k      store.PackageKey
+}
+
+type readResult struct {
+	pkg store.Package
+	err error
 }
 
 type downloadKey struct {
@@ -32,7 +46,8 @@ type downloadKey struct {
 
 // NewPipeline returns a pipeline over the given stores.
 func NewPipeline(idx store.Index, blobs store.Blobs) *Pipeline {
-	return &Pipeline{Index: idx, Blobs: blobs, Ecosystems: map[string]Ecosystem{}, downloads: map[downloadKey]int64{}}
+	return &Pipeline{Index: idx, Blobs: blobs, Ecosystems: map[string]Ecosystem{}, downloads: map[downloadKey]int64{},
+		reads: store.NewGenCache[readKey, readResult](idx, 50000)}
 }
 
 // Register adds an ecosystem.
@@ -282,6 +297,11 @@ func (r Resolved) Find(version string) (store.Version, bool) {
 // PackageRev authorizes a read of k and returns the package record
 // (without versions): cheap, for cache validation.
 func (p *Pipeline) PackageRev(ctx context.Context, pr Principal, k store.PackageKey) (store.Package, error) {
+	rk := readKey{user: pr.User, admin: pr.SiteAdmin, scopes: strings.Join(pr.Scopes, ","), k: k}
+	if r, ok := p.reads.Get(rk); ok {
+		return r.pkg, r.err
+	}
+	gen := p.reads.Begin()
 	var pkg store.Package
 	err := p.Index.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -291,6 +311,9 @@ func (p *Pipeline) PackageRev(ctx context.Context, pr Principal, k store.Package
 		}
 		return err
 	})
+	if err == nil || HTTPStatus(err) != http.StatusInternalServerError {
+		p.reads.Put(rk, readResult{pkg, err}, gen)
+	}
 	return pkg, err
 }
 

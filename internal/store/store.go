@@ -241,6 +241,16 @@ type Index interface {
 	Close() error
 }
 
+// Generational is implemented by indexes that count write transactions
+// in this process. A value read before a computation and still current
+// after it proves that no write happened in between, so in-memory caches
+// of derived data (authenticated tokens, access decisions) can be
+// validated with one atomic load. Only valid while this process is the
+// index's only writer (drok serve holds the lock).
+type Generational interface {
+	Generation() uint64
+}
+
 // Tx is the set of operations available inside one transaction.
 type Tx interface {
 	Accounts

@@ -35,11 +35,18 @@ type Tokens struct {
 
 	mu       sync.Mutex
 	lastUsed map[string]time.Time
+	// cache maps a token hash to its principal until the next index write.
+	cache *store.GenCache[string, cachedToken]
+}
+
+type cachedToken struct {
+	p       ecosystems.Principal
+	expires time.Time
 }
 
 // NewTokens returns a token service over idx.
 func NewTokens(idx store.Index) *Tokens {
-	return &Tokens{Index: idx, lastUsed: map[string]time.Time{}}
+	return &Tokens{Index: idx, lastUsed: map[string]time.Time{}, cache: store.NewGenCache[string, cachedToken](idx, 10000)}
 }
 
 // HashToken returns the stored form of a token secret.
@@ -118,7 +125,24 @@ func Credential(r *http.Request) string {
 // expired tokens, and tokens of deleted users, give ErrBadToken.
 func (t *Tokens) Authenticate(ctx context.Context, secret string) (ecosystems.Principal, error) {
 	hash := HashToken(secret)
-	var p ecosystems.Principal
+	p, err := t.lookup(ctx, hash)
+	if err != nil {
+		return ecosystems.Principal{}, err
+	}
+	t.mu.Lock()
+	t.lastUsed[p.TokenID] = time.Now().UTC()
+	t.mu.Unlock()
+	return p, nil
+}
+
+// lookup resolves a token hash, from the cache when no index write has
+// happened since it was last resolved (so revocations apply at once).
+func (t *Tokens) lookup(ctx context.Context, hash []byte) (ecosystems.Principal, error) {
+	if c, ok := t.cache.Get(string(hash)); ok && (c.expires.IsZero() || time.Now().Before(c.expires)) {
+		return c.p, nil
+	}
+	gen := t.cache.Begin()
+	var c cachedToken
 	err := t.Index.View(ctx, func(tx store.Tx) error {
 		tok, err := tx.TokenByHash(hash)
 		if err != nil {
@@ -130,24 +154,21 @@ func (t *Tokens) Authenticate(ctx context.Context, secret string) (ecosystems.Pr
 		if subtle.ConstantTimeCompare(tok.Hash, hash) != 1 {
 			return ecosystems.ErrBadToken
 		}
-		now := time.Now()
-		if !tok.Revoked.IsZero() || (!tok.Expires.IsZero() && now.After(tok.Expires)) {
+		if !tok.Revoked.IsZero() || (!tok.Expires.IsZero() && !time.Now().Before(tok.Expires)) {
 			return ecosystems.ErrBadToken
 		}
 		u, err := tx.User(tok.User)
 		if err != nil {
 			return ecosystems.ErrBadToken
 		}
-		p = ecosystems.Principal{User: u.Name, SiteAdmin: u.Admin, Scopes: tok.Scopes, TokenID: tok.ID}
+		c = cachedToken{p: ecosystems.Principal{User: u.Name, SiteAdmin: u.Admin, Scopes: tok.Scopes, TokenID: tok.ID}, expires: tok.Expires}
 		return nil
 	})
 	if err != nil {
 		return ecosystems.Principal{}, err
 	}
-	t.mu.Lock()
-	t.lastUsed[p.TokenID] = time.Now().UTC()
-	t.mu.Unlock()
-	return p, nil
+	t.cache.Put(string(hash), c, gen)
+	return c.p, nil
 }
 
 func (t *Tokens) withLastUsed(c client.Token) client.Token {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -45,7 +46,8 @@ var migrations []func(*bolt.Tx) error
 
 // Index is a bbolt-backed store.Index.
 type Index struct {
-	db *bolt.DB
+	db  *bolt.DB
+	gen atomic.Uint64
 }
 
 // Open opens (creating if needed) the bbolt file at path. When another
@@ -102,12 +104,19 @@ func (i *Index) View(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 // Update runs fn in a read-write transaction, committed when fn returns nil.
+// The generation moves before and after, so a cache entry computed before
+// or during the write is never taken for current afterwards.
 func (i *Index) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	i.gen.Add(1)
+	defer i.gen.Add(1)
 	return i.db.Update(func(tx *bolt.Tx) error { return fn(&txn{tx: tx}) })
 }
+
+// Generation implements store.Generational.
+func (i *Index) Generation() uint64 { return i.gen.Load() }
 
 // Sync forces the file to disk (used after NoSync batches; normally a no-op).
 func (i *Index) Sync() error { return i.db.Sync() }
