@@ -3,6 +3,7 @@ package daemon
 import (
 	"io"
 	"log/slog"
+	"time"
 )
 
 // DefaultPort is the port drok listens on unless told otherwise.
@@ -22,6 +23,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (publishes); default 1 GiB.
 	MaxBodyBytes int64
+	// IdleReadTimeout ends a request whose body sends nothing for this
+	// long; default 60s.
+	IdleReadTimeout time.Duration
 	// Ready, when set, is called with the bound address once serving.
 	Ready func(addr string)
 }

@@ -79,6 +79,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = defaultMaxBody
 	}
+	if cfg.IdleReadTimeout <= 0 {
+		cfg.IdleReadTimeout = 60 * time.Second
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(cfg.Stderr, nil))

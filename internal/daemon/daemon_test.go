@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drok-dev/drok/internal/daemon"
 	"github.com/drok-dev/drok/internal/daemon/client"
@@ -246,5 +249,45 @@ func TestVisibilityChangeReachesCachedPackument(t *testing.T) {
 	}
 	if p, err := srv.Client.Package(ctx, "npm", "acme", "web"); err != nil || p.Visibility != "internal" {
 		t.Errorf("cached packument still says %q (%v)", p.Visibility, err)
+	}
+}
+
+// TestStalledUploadTimesOut: an upload that stops sending is ended after
+// the idle timeout and leaves no temporary file (RELIABILITY 18).
+func TestStalledUploadTimesOut(t *testing.T) {
+	srv := daemontest.Start(t, daemontest.WithIdleReadTimeout(300*time.Millisecond))
+	if _, err := srv.Client.CreateOrg(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tgz := npmTarball(t, "stall", "1.0.0", 50000)
+	fmt.Fprintf(conn, "POST /api/v1/orgs/acme/publish?filename=stall-1.0.0.tgz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n", srv.AdminToken, len(tgz))
+	if _, err := conn.Write(tgz[:len(tgz)/2]); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(srv.DataDir, daemon.BlobDir, "tmp")
+	sawTemp := false
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir(tmp)
+		if len(entries) > 0 {
+			sawTemp = true
+		} else if sawTemp {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !sawTemp {
+		t.Fatal("the upload never reached the blob store")
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Fatalf("temp file of a stalled upload still there after 5s")
+	}
+	if _, err := srv.Client.Package(ctx, "npm", "acme", "stall"); !client.IsStatus(err, http.StatusNotFound) {
+		t.Errorf("stalled upload left a package: %v", err)
 	}
 }

@@ -55,11 +55,27 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			api.WriteJSON(w, http.StatusRequestEntityTooLarge, client.Error{Message: fmt.Sprintf("request body of %d bytes is larger than the limit of %d bytes", r.ContentLength, s.cfg.MaxBodyBytes)})
 			return
 		}
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = &idleBody{ReadCloser: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes),
+				rc: http.NewResponseController(w), idle: s.cfg.IdleReadTimeout}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// idleBody fails a request body that sends nothing for idle: a stalled
+// upload ends (and its temporary file is removed) instead of holding a
+// connection and a file forever, while a slow but moving upload of any
+// size still completes.
+type idleBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	return b.ReadCloser.Read(p)
 }
 
 type statusWriter struct {

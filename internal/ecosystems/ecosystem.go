@@ -113,8 +113,10 @@ func HTTPStatus(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, store.ErrQuota):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrTooLarge):
+	case errors.Is(err, ErrTooLarge), errors.As(err, new(*http.MaxBytesError)):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, store.ErrIncomplete):
+		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError
 }

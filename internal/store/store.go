@@ -27,6 +27,9 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrQuota reports an operation that would exceed a plan limit.
 	ErrQuota = errors.New("quota exceeded")
+	// ErrIncomplete reports data that could not be read from its source
+	// (a client that stopped sending, a broken connection).
+	ErrIncomplete = errors.New("upload incomplete")
 	// ErrLocked reports a data directory held by another process.
 	ErrLocked = errors.New("data directory is locked by another process")
 )

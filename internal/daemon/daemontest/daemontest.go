@@ -37,6 +37,11 @@ type Option func(*daemon.Config)
 // WithMaxBody sets the request body limit.
 func WithMaxBody(n int64) Option { return func(c *daemon.Config) { c.MaxBodyBytes = n } }
 
+// WithIdleReadTimeout sets how long a request body may stall.
+func WithIdleReadTimeout(d time.Duration) Option {
+	return func(c *daemon.Config) { c.IdleReadTimeout = d }
+}
+
 // Start starts a daemon that is stopped when the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()

@@ -72,11 +72,17 @@ type ctxReader struct {
 	r   io.Reader
 }
 
+// Read marks the source's errors with store.ErrIncomplete so that callers
+// can tell a client that stopped sending from a failing disk.
 func (c ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%w: %w", store.ErrIncomplete, err)
 	}
-	return c.r.Read(p)
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: %w", store.ErrIncomplete, err)
+	}
+	return n, err
 }
 
 // Put implements store.Blobs.
