@@ -317,11 +317,26 @@ type BlobReader interface {
 	io.ReadSeekCloser
 }
 
+// Staged is a fully received, hashed blob that is not yet visible in the
+// store. Exactly one of Commit or Discard must be called.
+type Staged interface {
+	// Info describes the staged bytes.
+	Info() BlobInfo
+	// Commit makes the blob readable under its sha256 (a no-op when the
+	// same bytes are already stored).
+	Commit() error
+	// Discard removes the staged bytes; safe to call after Commit.
+	Discard()
+}
+
 // Blobs is the content-addressed byte store, keyed by lower-case sha256 hex.
 type Blobs interface {
-	// Put streams r to a temporary file while hashing it, then commits it
-	// under its sha256. When wantSHA256 is non-empty and differs, nothing is
-	// stored and an error wrapping ErrInvalid is returned.
+	// Stage streams r to a temporary file while hashing it. Nothing is
+	// visible until Commit, so callers validate first and commit only what
+	// they accept. When wantSHA256 is non-empty and differs, nothing is kept
+	// and an error wrapping ErrInvalid is returned.
+	Stage(ctx context.Context, r io.Reader, wantSHA256 string) (Staged, error)
+	// Put is Stage followed by Commit.
 	Put(ctx context.Context, r io.Reader, wantSHA256 string) (BlobInfo, error)
 	// Open opens a blob for reading.
 	Open(sha256 string) (BlobReader, BlobInfo, error)

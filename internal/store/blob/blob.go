@@ -85,57 +85,119 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Put implements store.Blobs.
-func (s *Store) Put(ctx context.Context, r io.Reader, want string) (store.BlobInfo, error) {
+// staged is a received blob in the tmp directory.
+type staged struct {
+	s    *Store
+	tmp  string
+	info store.BlobInfo
+	done bool
+}
+
+func (b *staged) Info() store.BlobInfo { return b.info }
+
+func (b *staged) Discard() {
+	if !b.done {
+		os.Remove(b.tmp)
+		b.done = true
+	}
+}
+
+// Commit renames the staged file into place and fsyncs the directories it
+// created, so an acknowledged blob survives a crash.
+func (b *staged) Commit() error {
+	if b.done {
+		return errors.New("blob already committed or discarded")
+	}
+	final, _ := b.s.path(b.info.SHA256)
+	if fi, err := os.Stat(final); err == nil && fi.Size() == b.info.Size {
+		b.Discard() // deduplicated
+		b.info.ModTime = fi.ModTime()
+		return nil
+	}
+	if err := b.s.mkdirs(filepath.Dir(final)); err != nil {
+		b.Discard()
+		return fmt.Errorf("blob dir: %w", err)
+	}
+	if err := os.Rename(b.tmp, final); err != nil {
+		b.Discard()
+		return fmt.Errorf("commit blob: %w", err)
+	}
+	b.done = true
+	if err := syncDir(filepath.Dir(final)); err != nil {
+		return fmt.Errorf("sync blob dir: %w", err)
+	}
+	return nil
+}
+
+// mkdirs creates dir (below the store root) and fsyncs the parent of
+// every directory it creates.
+func (s *Store) mkdirs(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir && parent != s.root {
+		if err := s.mkdirs(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return syncDir(parent)
+}
+
+// Stage implements store.Blobs.
+func (s *Store) Stage(ctx context.Context, r io.Reader, want string) (store.Staged, error) {
 	if want != "" && !ValidDigest(want) {
-		return store.BlobInfo{}, fmt.Errorf("blob digest %q: %w", want, store.ErrInvalid)
+		return nil, fmt.Errorf("blob digest %q: %w", want, store.ErrInvalid)
 	}
 	tmp, err := os.CreateTemp(filepath.Join(s.root, tmpDir), "put-*")
 	if err != nil {
-		return store.BlobInfo{}, fmt.Errorf("create temp blob: %w", err)
+		return nil, fmt.Errorf("create temp blob: %w", err)
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	fail := func(err error) (store.Staged, error) {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, err
+	}
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, r})
 	if err != nil {
-		return store.BlobInfo{}, fmt.Errorf("write blob: %w", err)
+		return fail(fmt.Errorf("write blob: %w", err))
 	}
 	digest := hex.EncodeToString(h.Sum(nil))
 	if want != "" && want != digest {
-		return store.BlobInfo{}, fmt.Errorf("content sha256 is %s, expected %s: %w", digest, want, store.ErrInvalid)
-	}
-	final, _ := s.path(digest)
-	if fi, err := os.Stat(final); err == nil && fi.Size() == n {
-		return store.BlobInfo{SHA256: digest, Size: n, ModTime: fi.ModTime()}, nil // deduplicated
+		return fail(fmt.Errorf("content sha256 is %s, expected %s: %w", digest, want, store.ErrInvalid))
 	}
 	if err := tmp.Sync(); err != nil {
-		return store.BlobInfo{}, fmt.Errorf("sync blob: %w", err)
+		return fail(fmt.Errorf("sync blob: %w", err))
 	}
 	if err := tmp.Close(); err != nil {
-		return store.BlobInfo{}, fmt.Errorf("close blob: %w", err)
+		return fail(fmt.Errorf("close blob: %w", err))
 	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
-		return store.BlobInfo{}, fmt.Errorf("blob dir: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return store.BlobInfo{}, fmt.Errorf("commit blob: %w", err)
-	}
-	committed = true
-	syncDir(filepath.Dir(final))
-	return store.BlobInfo{SHA256: digest, Size: n, ModTime: time.Now()}, nil
+	return &staged{s: s, tmp: tmp.Name(), info: store.BlobInfo{SHA256: digest, Size: n, ModTime: time.Now()}}, nil
 }
 
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
+// Put implements store.Blobs.
+func (s *Store) Put(ctx context.Context, r io.Reader, want string) (store.BlobInfo, error) {
+	st, err := s.Stage(ctx, r, want)
+	if err != nil {
+		return store.BlobInfo{}, err
 	}
+	if err := st.Commit(); err != nil {
+		return store.BlobInfo{}, err
+	}
+	return st.Info(), nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Open implements store.Blobs.

@@ -253,6 +253,37 @@ func RunBlobs(t *testing.T, newBlobs func(t *testing.T) store.Blobs) {
 		}
 	})
 
+	t.Run("StageCommitDiscard", func(t *testing.T) {
+		b := newBlobs(t)
+		st, err := b.Stage(ctx, bytes.NewReader(data), digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Stat(digest); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("staged blob visible before Commit: %v", err)
+		}
+		st.Discard()
+		if err := st.Commit(); err == nil {
+			t.Error("Commit after Discard succeeded")
+		}
+		n := 0
+		_ = b.Walk(func(store.BlobInfo) error { n++; return nil })
+		if n != 0 {
+			t.Errorf("%d blobs after Discard", n)
+		}
+		st, err = b.Stage(ctx, bytes.NewReader(data), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		st.Discard() // after Commit: must not remove the committed blob
+		if info, err := b.Stat(digest); err != nil || info.Size != int64(len(data)) {
+			t.Errorf("committed blob = %+v, %v", info, err)
+		}
+	})
+
 	t.Run("Delete", func(t *testing.T) {
 		b := newBlobs(t)
 		if _, err := b.Put(ctx, bytes.NewReader(data), ""); err != nil {
