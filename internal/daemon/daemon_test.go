@@ -291,3 +291,50 @@ func TestStalledUploadTimesOut(t *testing.T) {
 		t.Errorf("stalled upload left a package: %v", err)
 	}
 }
+
+func countBlobs(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	_ = filepath.WalkDir(filepath.Join(dir, daemon.BlobDir, "sha256"), func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// TestRESTPublishRefusedBeforeBody: callers who cannot publish in the org
+// are refused before the body is read, so nothing reaches the blob store.
+func TestRESTPublishRefusedBeforeBody(t *testing.T) {
+	srv := daemontest.Start(t)
+	if _, err := srv.Client.CreateOrg(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	outsider, err := srv.Client.CreateUser(ctx, client.CreateUser{Name: "eve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, err := srv.Client.CreateToken(ctx, client.CreateToken{Name: "ro", Scopes: []string{"package:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgz := npmTarball(t, "x", "1.0.0", 10)
+	for _, c := range []struct {
+		who    string
+		token  string
+		status int
+	}{
+		{"anonymous", "", http.StatusUnauthorized},
+		{"non-member", outsider.Token.Secret, http.StatusNotFound},
+		{"read token", ro.Secret, http.StatusForbidden},
+	} {
+		_, err := srv.As(c.token).Publish(ctx, "acme", "npm", "x-1.0.0.tgz", bytes.NewReader(tgz))
+		if !client.IsStatus(err, c.status) {
+			t.Errorf("%s: %v, want %d", c.who, err, c.status)
+		}
+	}
+	if n := countBlobs(t, srv.DataDir); n != 0 {
+		t.Errorf("%d blobs stored by refused publishes", n)
+	}
+}

@@ -104,6 +104,41 @@ func AuthorizeOrg(tx store.Tx, p Principal, act Action, org string) error {
 	return nil
 }
 
+// AuthorizePublisher is the check made before a publish body is read,
+// when the package name is not known yet: p must be authenticated, hold
+// the package:write scope, and be an org member or a collaborator with
+// write access on one of the org's repositories. The exact package is
+// authorized again (Authorize) when the publish commits.
+func AuthorizePublisher(tx store.Tx, p Principal, org string) error {
+	o, err := tx.Org(org)
+	if err != nil {
+		return hide(p, err)
+	}
+	if p.Anonymous() {
+		return ErrLoginRequired
+	}
+	_, member := o.Members[p.User]
+	if !member && !p.SiteAdmin {
+		repos, err := tx.Repos(org)
+		if err != nil {
+			return err
+		}
+		for _, r := range repos {
+			if r.Collaborators[p.User].Rank() >= store.PermWrite.Rank() {
+				member = true
+				break
+			}
+		}
+		if !member {
+			return store.ErrNotFound
+		}
+	}
+	if !p.HasScope(store.ScopeWrite) {
+		return fmt.Errorf("%w: token lacks the %s scope", ErrDenied, store.ScopeWrite)
+	}
+	return nil
+}
+
 func hide(p Principal, err error) error {
 	if errors.Is(err, store.ErrNotFound) && p.Anonymous() {
 		return ErrLoginRequired

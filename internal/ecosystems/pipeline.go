@@ -115,7 +115,9 @@ func (p *Pipeline) Publish(ctx context.Context, pr Principal, req PublishRequest
 				pkg.DisplayName = req.Key.Name
 			}
 		}
-		if pkg.Repo == "" {
+		if isNew {
+			// Only a new package links itself; moving an existing one is
+			// `drok package link`, which needs admin rights.
 			repo, err := p.autoLink(tx, pr, req)
 			if err != nil {
 				return err

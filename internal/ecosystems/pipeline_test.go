@@ -228,3 +228,27 @@ func TestDeleteVersionsChecksRevision(t *testing.T) {
 		t.Errorf("a failed multi-delete changed something: %d live versions", len(res.Live()))
 	}
 }
+
+// TestAutoLinkOnlyOnCreate: a writer cannot move an existing unlinked
+// package into a (public) repository by naming it in new metadata.
+func TestAutoLinkOnlyOnCreate(t *testing.T) {
+	f := newFixture(t, t.TempDir())
+	_ = f.p.Index.Update(ctx, func(tx store.Tx) error {
+		return tx.PutRepo(store.Repo{Org: "acme", Name: "pub", Visibility: store.Public,
+			Collaborators: map[string]store.Permission{"ann": store.PermWrite}})
+	})
+	k := store.PackageKey{Ecosystem: "npm", Org: "acme", Name: "secret"}
+	if _, err := f.p.Publish(ctx, f.ann, ecosystems.PublishRequest{Key: k, Version: "1.0.0", Files: []store.File{f.file(t, "s1")}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.p.Publish(ctx, f.ann, ecosystems.PublishRequest{Key: k, Version: "1.0.1", Files: []store.File{f.file(t, "s2")}, RepoHint: "pub"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Package.Repo != "" {
+		t.Errorf("existing package re-linked to %q by a publish", res.Package.Repo)
+	}
+	if _, err := f.p.Resolve(ctx, ecosystems.Principal{}, k); err == nil {
+		t.Error("anonymous can read the org-only package")
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+
+	"github.com/drok-dev/drok/internal/store"
 )
 
 // Principal is the authenticated caller of one request.
@@ -27,10 +29,10 @@ func (p Principal) HasScope(scope string) bool {
 	if p.Anonymous() {
 		return false
 	}
-	if slices.Contains(p.Scopes, "admin") || slices.Contains(p.Scopes, scope) {
+	if slices.Contains(p.Scopes, store.ScopeAdmin) || slices.Contains(p.Scopes, scope) {
 		return true
 	}
-	return scope == "package:read" && slices.Contains(p.Scopes, "package:write")
+	return scope == store.ScopeRead && slices.Contains(p.Scopes, store.ScopeWrite)
 }
 
 // ErrBadToken reports a presented token that is unknown, revoked or expired.

@@ -938,6 +938,14 @@ func (a *API) publish(w http.ResponseWriter, r *http.Request) {
 		a.WriteError(w, r, fmt.Errorf("%w: cannot tell which ecosystem %q belongs to; pass --ecosystem", store.ErrInvalid, filename))
 		return
 	}
+	// Refuse callers who could not publish anything here before a byte of
+	// the body is read.
+	if err := a.index().View(r.Context(), func(tx store.Tx) error {
+		return ecosystems.AuthorizePublisher(tx, p, org)
+	}); err != nil {
+		a.WriteError(w, r, err)
+		return
+	}
 	res, err := fp.PublishFile(r.Context(), a.Env, p, org, filename, r.Body)
 	if err != nil {
 		a.WriteError(w, r, err)
