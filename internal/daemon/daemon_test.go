@@ -338,3 +338,33 @@ func TestRESTPublishRefusedBeforeBody(t *testing.T) {
 		t.Errorf("%d blobs stored by refused publishes", n)
 	}
 }
+
+func TestTokenManagementNeedsAdminScope(t *testing.T) {
+	srv := daemontest.Start(t)
+	rw, err := srv.Client.CreateToken(ctx, client.CreateToken{Name: "ci", Scopes: []string{"package:read", "package:write"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := srv.As(rw.Secret)
+	if _, err := ci.CreateToken(ctx, client.CreateToken{Name: "child", Scopes: []string{"package:read"}}); !client.IsStatus(err, http.StatusForbidden) {
+		t.Errorf("a package token minted a token: %v", err)
+	}
+	w, _ := srv.Client.Whoami(ctx)
+	if err := ci.RevokeToken(ctx, w.Token.ID); !client.IsStatus(err, http.StatusForbidden) {
+		t.Errorf("a package token revoked the admin token: %v", err)
+	}
+	if err := ci.RevokeToken(ctx, rw.ID); err != nil {
+		t.Errorf("a token could not revoke itself: %v", err)
+	}
+	short, err := srv.Client.CreateToken(ctx, client.CreateToken{Name: "short", Scopes: []string{"admin"}, ExpiresIn: "1h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	child, err := srv.As(short.Secret).CreateToken(ctx, client.CreateToken{Name: "child", Scopes: []string{"package:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if child.Expires.IsZero() || child.Expires.After(short.Expires.Add(time.Second)) {
+		t.Errorf("child expires %v, after its parent's %v", child.Expires, short.Expires)
+	}
+}

@@ -291,8 +291,18 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) {
 		a.WriteError(w, r, err)
 		return
 	}
+	if err := needScope(p, store.ScopeAdmin); err != nil {
+		a.WriteError(w, r, fmt.Errorf("%w (tokens are managed with a token that has the admin scope, such as the one from `drok login`)", err))
+		return
+	}
 	var out client.Token
 	err = a.index().Update(r.Context(), func(tx store.Tx) error {
+		// A token never outlives the token that created it.
+		if parent, err := tx.Token(p.TokenID); err == nil && !parent.Expires.IsZero() {
+			if left := time.Until(parent.Expires); ttl == 0 || ttl > left {
+				ttl = left
+			}
+		}
 		tok, secret, err := a.Tokens.Create(tx, p.User, in.Name, in.Scopes, ttl)
 		out = tokenOut(tok)
 		out.Secret = secret
@@ -340,6 +350,12 @@ func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
 		t, err := tx.Token(id)
 		if err != nil || (t.User != p.User && !p.SiteAdmin) {
 			return fmt.Errorf("token %s: %w", id, store.ErrNotFound)
+		}
+		// Any token may revoke itself; revoking another takes the admin scope.
+		if id != p.TokenID {
+			if err := needScope(p, store.ScopeAdmin); err != nil {
+				return err
+			}
 		}
 		if t.Revoked.IsZero() {
 			t.Revoked = time.Now().UTC()
