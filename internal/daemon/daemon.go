@@ -195,7 +195,10 @@ func (s *Server) flush(ctx context.Context) {
 
 // bootstrap creates the admin user and an admin token on a fresh data
 // directory, prints the token once and writes it to initial-admin-token.
+// The file is written before the index commits, so a crash in between
+// leaves no admin without a token file: the next start bootstraps again.
 func (s *Server) bootstrap(ctx context.Context) error {
+	path := filepath.Join(s.cfg.DataDir, AdminTokenFile)
 	var secret string
 	err := s.index.Update(ctx, func(tx store.Tx) error {
 		users, err := tx.Users()
@@ -206,14 +209,16 @@ func (s *Server) bootstrap(ctx context.Context) error {
 			return err
 		}
 		_, secret, err = s.tokens.Create(tx, "admin", "initial-admin", api.AllScopes, 0)
-		return err
+		if err != nil {
+			return err
+		}
+		return writeFileSync(path, []byte(secret+"\n"))
 	})
 	if err != nil || secret == "" {
+		if err != nil && secret != "" {
+			os.Remove(path)
+		}
 		return err
-	}
-	path := filepath.Join(s.cfg.DataDir, AdminTokenFile)
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if f, ok := s.cfg.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprintf(s.cfg.Stderr, "\ndrok: created user \"admin\" with an admin token (shown once, also saved to %s):\n\n    %s\n\n", path, secret)
@@ -222,5 +227,29 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		fmt.Fprintf(s.cfg.Stderr, "drok: created user \"admin\"; its admin token is in %s (mode 0600)\n", path)
 	}
 	fmt.Fprintf(s.cfg.Stderr, "Log in with: drok login --server %s --with-token < %s\n", s.BaseURL, path)
+	return nil
+}
+
+// writeFileSync writes data to path (mode 0600) through a synced
+// temporary file and a rename.
+func writeFileSync(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	return nil
 }

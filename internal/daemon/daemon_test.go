@@ -368,3 +368,47 @@ func TestTokenManagementNeedsAdminScope(t *testing.T) {
 		t.Errorf("child expires %v, after its parent's %v", child.Expires, short.Expires)
 	}
 }
+
+// TestListingsDoNotRevealOrgs: a non-member sees an org with nothing
+// visible exactly like a missing one, and collaborator lists only show to
+// repository admins.
+func TestListingsDoNotRevealOrgs(t *testing.T) {
+	srv := daemontest.Start(t)
+	if _, err := srv.Client.CreateOrg(ctx, "hidden"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client.CreateRepo(ctx, "hidden", client.RepoEdit{Name: "r", Visibility: ptr("private")}); err != nil {
+		t.Fatal(err)
+	}
+	eve, err := srv.Client.CreateUser(ctx, client.CreateUser{Name: "eve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		who  string
+		cl   *client.Client
+		want int
+	}{{"non-member", srv.As(eve.Token.Secret), http.StatusNotFound}, {"anonymous", srv.As(""), http.StatusUnauthorized}} {
+		for _, org := range []string{"hidden", "missing"} {
+			if _, err := c.cl.Repos(ctx, org); !client.IsStatus(err, c.want) {
+				t.Errorf("%s lists repos of %s: %v, want %d", c.who, org, err, c.want)
+			}
+			if _, err := c.cl.Packages(ctx, org, "", ""); !client.IsStatus(err, c.want) {
+				t.Errorf("%s lists packages of %s: %v, want %d", c.who, org, err, c.want)
+			}
+		}
+	}
+	if _, err := srv.Client.CreateRepo(ctx, "hidden", client.RepoEdit{Name: "pub", Visibility: ptr("public")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client.SetCollaborator(ctx, "hidden", "pub", "eve", "write"); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := srv.As("").Repo(ctx, "hidden", "pub")
+	if err != nil || len(rp.Collaborators) != 0 {
+		t.Errorf("anonymous sees collaborators %+v (%v)", rp.Collaborators, err)
+	}
+	if rp, _ := srv.Client.Repo(ctx, "hidden", "pub"); len(rp.Collaborators) != 1 {
+		t.Errorf("owner sees collaborators %+v", rp.Collaborators)
+	}
+}

@@ -530,7 +530,7 @@ func (p *Pipeline) FlushDownloads(ctx context.Context) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	return p.Index.Update(ctx, func(tx store.Tx) error {
+	return store.UpdateCounters(ctx, p.Index, func(tx store.Tx) error {
 		for dk, n := range pending {
 			v, err := tx.Version(dk.k, dk.version)
 			if err == nil {

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/drok-dev/drok/internal/store"
@@ -12,6 +13,8 @@ type genIndex struct {
 }
 
 func (g *genIndex) Generation() uint64 { return g.gen }
+
+func (g *genIndex) UpdateQuiet(context.Context, func(store.Tx) error) error { return nil }
 
 func TestGenCache(t *testing.T) {
 	idx := &genIndex{}

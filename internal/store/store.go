@@ -252,6 +252,19 @@ type Index interface {
 // index's only writer (drok serve holds the lock).
 type Generational interface {
 	Generation() uint64
+	// UpdateQuiet is Update for writes that change only counters no cache
+	// derives from (download counts, token last-used times); it does not
+	// move the generation.
+	UpdateQuiet(ctx context.Context, fn func(Tx) error) error
+}
+
+// UpdateCounters runs fn as a quiet update when idx supports it, else as
+// an ordinary Update.
+func UpdateCounters(ctx context.Context, idx Index, fn func(Tx) error) error {
+	if g, ok := idx.(Generational); ok {
+		return g.UpdateQuiet(ctx, fn)
+	}
+	return idx.Update(ctx, fn)
 }
 
 // Tx is the set of operations available inside one transaction.

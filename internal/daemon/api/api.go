@@ -568,8 +568,28 @@ func (a *API) removeMember(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func repoOut(rp store.Repo) client.Repo {
-	out := client.Repo{Org: rp.Org, Name: rp.Name, Visibility: string(rp.Visibility), Description: rp.Description, Created: rp.Created}
+// orgListing makes a listing of org's repositories or packages answer
+// like a missing org (404, or 401 for anonymous callers) when the caller
+// sees nothing in it and is not a member, so listings do not reveal which
+// organisations exist.
+func orgListing(tx store.Tx, p ecosystems.Principal, org string, visible int) error {
+	if visible > 0 {
+		return nil
+	}
+	if err := ecosystems.AuthorizeOrg(tx, p, ecosystems.Read, org); err != nil && !errors.Is(err, ecosystems.ErrDenied) {
+		return err
+	}
+	return nil
+}
+
+// repoOut renders a repository; its collaborators are shown only to
+// those who administer it.
+func repoOut(tx store.Tx, p ecosystems.Principal, rp store.Repo) client.Repo {
+	out := client.Repo{Org: rp.Org, Name: rp.Name, Visibility: string(rp.Visibility), Description: rp.Description, Created: rp.Created,
+		Collaborators: []client.Collaborator{}}
+	if ecosystems.AuthorizeRepo(tx, p, ecosystems.Admin, rp.Org, rp.Name) != nil {
+		return out
+	}
 	for u, perm := range rp.Collaborators {
 		out.Collaborators = append(out.Collaborators, client.Collaborator{User: u, Permission: string(perm)})
 	}
@@ -586,16 +606,16 @@ func (a *API) listRepos(w http.ResponseWriter, r *http.Request) {
 	org := r.PathValue("org")
 	var out []client.Repo
 	err = a.index().View(r.Context(), func(tx store.Tx) error {
-		if _, err := tx.Org(org); err != nil {
+		rs, err := tx.Repos(org)
+		if err != nil {
 			return err
 		}
-		rs, err := tx.Repos(org)
 		for _, rp := range rs {
 			if ecosystems.AuthorizeRepo(tx, p, ecosystems.Read, org, rp.Name) == nil {
-				out = append(out, repoOut(rp))
+				out = append(out, repoOut(tx, p, rp))
 			}
 		}
-		return err
+		return orgListing(tx, p, org, len(out))
 	})
 	if err != nil {
 		a.WriteError(w, r, err)
@@ -646,8 +666,11 @@ func (a *API) createRepo(w http.ResponseWriter, r *http.Request) {
 		if in.Description != nil {
 			rp.Description = *in.Description
 		}
-		out = repoOut(rp)
-		return tx.PutRepo(rp)
+		if err := tx.PutRepo(rp); err != nil {
+			return err
+		}
+		out = repoOut(tx, p, rp)
+		return nil
 	})
 	if err != nil {
 		a.WriteError(w, r, err)
@@ -686,7 +709,7 @@ func (a *API) repoOp(w http.ResponseWriter, r *http.Request, act ecosystems.Acti
 				return err
 			}
 		}
-		out = repoOut(rp)
+		out = repoOut(tx, p, rp)
 		return nil
 	})
 	if err != nil {
@@ -784,7 +807,9 @@ func PackageOut(tx store.Tx, pkg store.Package, vs []store.Version, latest strin
 	return ecosystems.Details(pkg, vs, ecosystems.Visibility(tx, pkg), latest)
 }
 
-func (a *API) listPackages(w http.ResponseWriter, r *http.Request, f store.PackageFilter, name string, authorizeParent func(store.Tx, ecosystems.Principal) error) {
+// listPackages lists the packages matching f (and name) that the caller
+// may read; check runs last with the number found and may refuse.
+func (a *API) listPackages(w http.ResponseWriter, r *http.Request, f store.PackageFilter, name string, check func(tx store.Tx, p ecosystems.Principal, visible int) error) {
 	p, err := principal(r)
 	if err != nil {
 		a.WriteError(w, r, err)
@@ -792,10 +817,10 @@ func (a *API) listPackages(w http.ResponseWriter, r *http.Request, f store.Packa
 	}
 	var out []client.Package
 	err = a.index().View(r.Context(), func(tx store.Tx) error {
-		if err := authorizeParent(tx, p); err != nil {
+		ps, err := tx.PackageList(f)
+		if err != nil {
 			return err
 		}
-		ps, err := tx.PackageList(f)
 		for _, pkg := range ps {
 			if name != "" && !a.sameName(pkg, name) {
 				continue
@@ -804,7 +829,7 @@ func (a *API) listPackages(w http.ResponseWriter, r *http.Request, f store.Packa
 				out = append(out, PackageOut(tx, pkg, nil, pkg.Tags["latest"]))
 			}
 		}
-		return err
+		return check(tx, p, len(out))
 	})
 	if err != nil {
 		a.WriteError(w, r, err)
@@ -828,7 +853,7 @@ func (a *API) sameName(pkg store.Package, name string) bool {
 
 func (a *API) repoPackages(w http.ResponseWriter, r *http.Request) {
 	org, repo := r.PathValue("org"), r.PathValue("repo")
-	a.listPackages(w, r, store.PackageFilter{Org: org, Repo: repo}, "", func(tx store.Tx, p ecosystems.Principal) error {
+	a.listPackages(w, r, store.PackageFilter{Org: org, Repo: repo}, "", func(tx store.Tx, p ecosystems.Principal, _ int) error {
 		return ecosystems.AuthorizeRepo(tx, p, ecosystems.Read, org, repo)
 	})
 }
@@ -836,12 +861,8 @@ func (a *API) repoPackages(w http.ResponseWriter, r *http.Request) {
 func (a *API) orgPackages(w http.ResponseWriter, r *http.Request) {
 	org := r.PathValue("org")
 	q := r.URL.Query()
-	a.listPackages(w, r, store.PackageFilter{Org: org, Ecosystem: q.Get("ecosystem")}, q.Get("name"), func(tx store.Tx, p ecosystems.Principal) error {
-		_, err := tx.Org(org)
-		if err != nil && p.Anonymous() {
-			return ecosystems.ErrLoginRequired
-		}
-		return err
+	a.listPackages(w, r, store.PackageFilter{Org: org, Ecosystem: q.Get("ecosystem")}, q.Get("name"), func(tx store.Tx, p ecosystems.Principal, visible int) error {
+		return orgListing(tx, p, org, visible)
 	})
 }
 
@@ -985,10 +1006,8 @@ func (a *API) PackageRoutes() http.Handler {
 			a.WriteError(w, r, fmt.Errorf("%w: bad package path", store.ErrNotFound))
 			return
 		}
-		eco, org := r.PathValue("eco"), ecosystems.Org(r)
-		if eco == "" {
-			eco = strings.SplitN(strings.TrimPrefix(r.URL.Path, "/api/v1/packages/"), "/", 2)[0]
-		}
+		eco, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/api/v1/packages/"), "/")
+		org := ecosystems.Org(r)
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 			k, err := a.packageKey(eco, org, strings.TrimSuffix(rest, "/"))

@@ -189,7 +189,7 @@ func (t *Tokens) Flush(ctx context.Context) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	return t.Index.Update(ctx, func(tx store.Tx) error {
+	return store.UpdateCounters(ctx, t.Index, func(tx store.Tx) error {
 		for id, at := range pending {
 			tok, err := tx.Token(id)
 			if err != nil {

@@ -71,9 +71,13 @@ func Open(path string, lockTimeout time.Duration) (*Index, error) {
 		if fresh {
 			return meta.Put([]byte(keySchemaVersion), u64(SchemaVersion))
 		}
-		v := binary.BigEndian.Uint64(meta.Get([]byte(keySchemaVersion)))
-		if v > SchemaVersion {
-			return fmt.Errorf("index schema version %d is newer than this drok (%d)", v, SchemaVersion)
+		raw := meta.Get([]byte(keySchemaVersion))
+		if len(raw) != 8 {
+			return fmt.Errorf("index has no valid schema version (damaged or not a drok index)")
+		}
+		v := binary.BigEndian.Uint64(raw)
+		if v == 0 || v > SchemaVersion {
+			return fmt.Errorf("index schema version %d is not one this drok knows (1..%d)", v, SchemaVersion)
 		}
 		for ; v < SchemaVersion; v++ {
 			if err := migrations[v-1](tx); err != nil {
@@ -115,11 +119,18 @@ func (i *Index) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return i.db.Update(func(tx *bolt.Tx) error { return fn(&txn{tx: tx}) })
 }
 
+// UpdateQuiet is Update without moving the generation. It is only for
+// writes that change no data an in-memory cache derives from: download
+// counters and token last-used times.
+func (i *Index) UpdateQuiet(ctx context.Context, fn func(store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return i.db.Update(func(tx *bolt.Tx) error { return fn(&txn{tx: tx}) })
+}
+
 // Generation implements store.Generational.
 func (i *Index) Generation() uint64 { return i.gen.Load() }
-
-// Sync forces the file to disk (used after NoSync batches; normally a no-op).
-func (i *Index) Sync() error { return i.db.Sync() }
 
 func u64(v uint64) []byte {
 	b := make([]byte, 8)
