@@ -27,20 +27,24 @@ type rendered struct {
 // pkgState is a package as rendered at one revision. It is immutable once
 // built except for the lazily rendered documents.
 type pkgState struct {
-	rev, downloads int64
-	repo           string
-	doc            *Packument
+	rev  int64
+	repo string
+	doc  *Packument
 
 	once [numVariants]sync.Once
 	docs [numVariants]*rendered
 	size int64
 }
 
-// matches reports whether st still describes pkg. Downloads are part of
-// the check because the drok details carry them; the flush that changes
-// them does not bump Rev.
+// matches reports whether st still describes pkg. Download counts are
+// deliberately not part of it: they change on every counter flush (every
+// few seconds on a busy registry) without a new revision, and checking
+// them would re-render packuments and defeat If-None-Match for nothing an
+// install uses. The "drok.downloads" figures in a cached packument
+// therefore lag until the package next changes; the REST API reports
+// current counts.
 func (st *pkgState) matches(pkg store.Package) bool {
-	return st.rev == pkg.Rev && st.downloads == pkg.Downloads && st.repo == pkg.Repo
+	return st.rev == pkg.Rev && st.repo == pkg.Repo
 }
 
 // render returns the encoded variant, building it once.
@@ -54,7 +58,7 @@ func (st *pkgState) render(variant int) *rendered {
 		} else {
 			body = st.doc.Full()
 		}
-		r := &rendered{body: body, etag: `W/"npm-` + name + "-" + strconv.FormatInt(st.rev, 10) + "-" + strconv.FormatInt(st.downloads, 10) + `"`}
+		r := &rendered{body: body, etag: `W/"npm-` + name + "-" + strconv.FormatInt(st.rev, 10) + `"`}
 		if len(body) > 1024 {
 			var buf bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
@@ -70,8 +74,7 @@ func (st *pkgState) render(variant int) *rendered {
 
 // docCache keeps the latest pkgState of recently read packages, bounded by
 // an approximate byte budget. Validity is checked by the caller after the
-// access check (rev, downloads, repo), so entries never need explicit
-// invalidation.
+// access check (rev, repo), so entries never need explicit invalidation.
 type docCache struct {
 	mu    sync.Mutex
 	m     map[store.PackageKey]*pkgState

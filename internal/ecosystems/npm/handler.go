@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
@@ -19,8 +20,9 @@ import (
 const cacheBytes = 256 << 20
 
 type handler struct {
-	env   *ecosystems.Env
-	cache *docCache
+	env      *ecosystems.Env
+	cache    *docCache
+	searches *searchCache
 }
 
 // request is one parsed npm request.
@@ -219,7 +221,7 @@ func (h *handler) state(q *request) (*pkgState, error) {
 
 func (h *handler) newState(ctx context.Context, res ecosystems.Resolved) *pkgState {
 	vis := h.visibility(ctx, res.Package)
-	return &pkgState{rev: res.Package.Rev, downloads: res.Package.Downloads, repo: res.Package.Repo,
+	return &pkgState{rev: res.Package.Rev, repo: res.Package.Repo,
 		doc: NewPackument(res.Package, res.Versions, vis, h.registry(res.Package.Org))}
 }
 
@@ -309,7 +311,7 @@ func (h *handler) version(q *request) {
 		return
 	}
 	ver := q.route.Arg
-	if ValidateVersion(ver) != nil {
+	if validSemver(ver) != nil {
 		if v, ok := st.doc.DistTags()[ver]; ok {
 			ver = v
 		}
@@ -372,6 +374,7 @@ func (h *handler) put(q *request, rev string) {
 		return
 	}
 	var up *upload
+	defer func() { up.discard() }() // no-op once committed
 	var att Attachment
 	doc, err := ParsePublish(q.r.Body, DefaultMetaLimit, func(doc *PublishDoc, name string, data io.Reader) error {
 		if !strings.HasSuffix(name, ".tgz") {
@@ -481,6 +484,10 @@ func (h *handler) updateMeta(q *request, doc *PublishDoc, rev string) {
 		if fields.Deprecated != nil {
 			msg = *fields.Deprecated
 		}
+		if len(msg) > maxDeprecation {
+			writeError(q.w, http.StatusBadRequest, fmt.Sprintf("versions[%q]: the deprecation message is %d bytes; the limit is %d", ver, len(msg), maxDeprecation))
+			return
+		}
 		if msg != cur.deprecation(v) {
 			changes[ver] = msg
 		}
@@ -541,28 +548,61 @@ func setDeprecated(meta []byte, msg string) ([]byte, error) {
 }
 
 // deletePackage handles DELETE {name}/-rev/{rev}: every version becomes a
-// tombstone.
+// tombstone. The revision check and the tombstoning happen in one
+// transaction, so a change made after the client read the document
+// (a concurrent publish) is never deleted unseen.
 func (h *handler) deletePackage(q *request) {
 	k := q.key()
-	pkg, err := h.env.Pipeline.PackageRev(q.ctx, q.pr, k)
+	err := h.env.Pipeline.Mutate(q.ctx, q.pr, ecosystems.Write, k, func(_ store.Tx, pkg *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
+		if err := checkRev(q.route.Rev, pkg.Rev); err != nil {
+			return nil, nil, err
+		}
+		now := time.Now().UTC()
+		var changed []store.Version
+		for _, v := range vs {
+			if !v.IsDeleted() {
+				v.Deleted = now
+				changed = append(changed, v)
+			}
+		}
+		if len(changed) == 0 {
+			return nil, nil, fmt.Errorf("package %s: %w", k.Name, store.ErrNotFound)
+		}
+		pkg.Tags = nil
+		return changed, []store.Event{{Type: store.EventDeleted, Ecosystem: pkg.Ecosystem, Org: pkg.Org,
+			Repository: pkg.Repo, Package: pkg.Name, Time: now}}, nil
+	})
 	if err != nil {
-		h.fail(q, err, false)
-		return
-	}
-	if cur := strconv.FormatInt(pkg.Rev, 10); q.route.Rev != cur {
-		writeError(q.w, http.StatusConflict, fmt.Sprintf("document update conflict: revision %s is not the current revision %s", q.route.Rev, cur))
-		return
-	}
-	if err := h.env.Pipeline.DeletePackage(q.ctx, q.pr, k); err != nil {
 		h.fail(q, err, false)
 		return
 	}
 	writeJSON(q.w, http.StatusOK, map[string]any{"ok": true, "id": q.route.Name})
 }
 
+// checkRev compares a client's document revision with the current one.
+func checkRev(rev string, cur int64) error {
+	if rev != strconv.FormatInt(cur, 10) {
+		return conflict(fmt.Sprintf("document update conflict: revision %s is not the current revision %d", rev, cur))
+	}
+	return nil
+}
+
+// conflict is a 409 whose message needs no suffix.
+type conflict string
+
+func (e conflict) Error() string { return string(e) }
+func (e conflict) Unwrap() error { return store.ErrConflict }
+
 // deleteTarball handles DELETE {name}/-/{file}/-rev/{rev}, the second step
 // of a one-version unpublish: it tombstones the version if the preceding
-// PUT did not already.
+// PUT did not already. rev is deliberately not checked. npm first PUTs
+// the document without the version (updateMeta tombstones it, checking
+// that PUT's rev in the same transaction), then reads the document again
+// and sends the rev it just got here, so for npm the check could only
+// fail on a race it cannot act on. And unlike a whole-package delete,
+// whose effect depends on which versions exist when it runs, this request
+// names one immutable version: a concurrent change to the package cannot
+// make it delete anything the client did not ask for.
 func (h *handler) deleteTarball(q *request) {
 	k := q.key()
 	ver, err := ParseTarballName(q.route.Name, q.route.Arg)

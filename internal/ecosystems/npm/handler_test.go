@@ -212,3 +212,144 @@ func TestHandlerRoutes(t *testing.T) {
 }
 
 func encodeB64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// hookIndex runs hook (once) at the start of the next write transaction,
+// before it begins: a concurrent writer that got in between a handler's
+// read and its write.
+type hookIndex struct {
+	store.Index
+	hook func()
+}
+
+func (h *hookIndex) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if hook := h.hook; hook != nil {
+		h.hook = nil
+		hook()
+	}
+	return h.Index.Update(ctx, fn)
+}
+
+// TestDeletePackageRevIsAtomic: DELETE {name}/-rev/{rev} checks the
+// revision in the transaction that tombstones, so a version published
+// after the client read the document is never deleted unseen.
+func TestDeletePackageRevIsAtomic(t *testing.T) {
+	te := newTestEnv(t)
+	idx := &hookIndex{Index: te.env.Pipeline.Index}
+	te.env.Pipeline.Index = idx
+	if w := te.do(alice, http.MethodPut, "atom", publishBody(t, "atom", "1.0.0"), nil); w.Code != http.StatusCreated {
+		t.Fatalf("publish: %d %s", w.Code, w.Body)
+	}
+	var doc struct {
+		Rev string `json:"_rev"`
+	}
+	if w := te.do(alice, http.MethodGet, "atom?write=true", nil, nil); w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &doc) != nil {
+		t.Fatalf("GET: %d", w.Code)
+	}
+	idx.hook = func() { // a concurrent publish of 1.1.0
+		if w := te.do(alice, http.MethodPut, "atom", publishBody(t, "atom", "1.1.0"), nil); w.Code != http.StatusCreated {
+			t.Errorf("concurrent publish: %d %s", w.Code, w.Body)
+		}
+	}
+	w := te.do(alice, http.MethodDelete, "atom/-rev/"+doc.Rev, nil, nil)
+	if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "document update conflict: revision "+doc.Rev+" is not the current revision") {
+		t.Fatalf("DELETE with a revision overtaken in between: %d %s", w.Code, w.Body)
+	}
+	if w := te.do(alice, http.MethodGet, "atom/1.1.0", nil, nil); w.Code != http.StatusOK {
+		t.Fatalf("the concurrently published version was deleted: %d", w.Code)
+	}
+	// with the current revision the delete goes through
+	if w := te.do(alice, http.MethodGet, "atom?write=true", nil, nil); json.Unmarshal(w.Body.Bytes(), &doc) != nil {
+		t.Fatal(w.Body)
+	}
+	if w := te.do(alice, http.MethodDelete, "atom/-rev/"+doc.Rev, nil, nil); w.Code != http.StatusOK {
+		t.Fatalf("DELETE with the current revision: %d %s", w.Code, w.Body)
+	}
+	if w := te.do(alice, http.MethodGet, "atom", nil, nil); w.Code != http.StatusNotFound {
+		t.Fatalf("after delete: %d", w.Code)
+	}
+	if w := te.do(alice, http.MethodDelete, "atom/-rev/"+doc.Rev, nil, nil); w.Code != http.StatusConflict {
+		t.Fatalf("repeated delete: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestDeleteTarballDeletesOnlyItsVersion: the tarball DELETE names one
+// version and touches nothing else, whatever rev it carries (see
+// deleteTarball for why the rev is not checked there).
+func TestDeleteTarballDeletesOnlyItsVersion(t *testing.T) {
+	te := newTestEnv(t)
+	for _, v := range []string{"1.0.0", "1.1.0"} {
+		if w := te.do(alice, http.MethodPut, "tb", publishBody(t, "tb", v), nil); w.Code != http.StatusCreated {
+			t.Fatalf("publish: %d %s", w.Code, w.Body)
+		}
+	}
+	if w := te.do(carol, http.MethodDelete, "tb/-/tb-1.0.0.tgz/-rev/2", nil, nil); w.Code != http.StatusNotFound {
+		t.Fatalf("outsider: %d", w.Code)
+	}
+	if w := te.do(alice, http.MethodDelete, "tb/-/tb-1.0.0.tgz/-rev/1", nil, nil); w.Code != http.StatusOK {
+		t.Fatalf("DELETE: %d %s", w.Code, w.Body)
+	}
+	if w := te.do(alice, http.MethodGet, "tb/1.0.0", nil, nil); w.Code != http.StatusNotFound {
+		t.Fatalf("after DELETE: %d", w.Code)
+	}
+	if w := te.do(alice, http.MethodGet, "tb/1.1.0", nil, nil); w.Code != http.StatusOK {
+		t.Fatalf("the other version: %d", w.Code)
+	}
+	// already tombstoned (npm's flow after its PUT): confirmed
+	if w := te.do(alice, http.MethodDelete, "tb/-/tb-1.0.0.tgz/-rev/3", nil, nil); w.Code != http.StatusOK {
+		t.Fatalf("tombstoned: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestPackumentETagIgnoresDownloads: the download counter flush does not
+// invalidate cached packuments or their ETags.
+func TestPackumentETagIgnoresDownloads(t *testing.T) {
+	te := newTestEnv(t)
+	if w := te.do(alice, http.MethodPut, "dl", publishBody(t, "dl", "1.0.0"), nil); w.Code != http.StatusCreated {
+		t.Fatalf("publish: %d", w.Code)
+	}
+	key := store.PackageKey{Ecosystem: "npm", Org: "acme", Name: "dl"}
+	w := te.do(alice, http.MethodGet, "dl", nil, nil)
+	etag, st := w.Header().Get("ETag"), te.h.cache.get(key)
+	if w := te.do(alice, http.MethodGet, "dl/-/dl-1.0.0.tgz", nil, nil); w.Code != http.StatusOK {
+		t.Fatalf("download: %d", w.Code)
+	}
+	if err := te.env.Pipeline.FlushDownloads(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// an unrelated write makes every cached read reload the package record
+	if w := te.do(alice, http.MethodPut, "other", publishBody(t, "other", "1.0.0"), nil); w.Code != http.StatusCreated {
+		t.Fatalf("publish: %d", w.Code)
+	}
+	if w := te.do(alice, http.MethodGet, "dl", nil, map[string]string{"If-None-Match": etag}); w.Code != http.StatusNotModified {
+		t.Fatalf("conditional GET after a download flush: %d", w.Code)
+	}
+	if te.h.cache.get(key) != st {
+		t.Fatal("the download flush replaced the cached state")
+	}
+	// a real change still does
+	if _, err := te.env.Pipeline.Yank(context.Background(), alice, key, "1.0.0", true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if w := te.do(alice, http.MethodGet, "dl", nil, map[string]string{"If-None-Match": etag}); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"downloads":1`) {
+		t.Fatalf("after a change: %d", w.Code)
+	}
+}
+
+// TestDeprecationMessageBounded: a deprecate PUT cannot grow a stored
+// manifest past its bound.
+func TestDeprecationMessageBounded(t *testing.T) {
+	te := newTestEnv(t)
+	if w := te.do(alice, http.MethodPut, "dep", publishBody(t, "dep", "1.0.0"), nil); w.Code != http.StatusCreated {
+		t.Fatalf("publish: %d", w.Code)
+	}
+	body := func(msg string) []byte {
+		b, _ := json.Marshal(map[string]any{"name": "dep", "versions": map[string]any{"1.0.0": map[string]string{"name": "dep", "version": "1.0.0", "deprecated": msg}}})
+		return b
+	}
+	if w := te.do(alice, http.MethodPut, "dep", body(strings.Repeat("x", 20<<10)), nil); w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "the limit is 16384") {
+		t.Fatalf("20 KiB deprecation: %d %s", w.Code, w.Body)
+	}
+	if w := te.do(alice, http.MethodPut, "dep", body("use 2.x"), nil); w.Code != http.StatusOK {
+		t.Fatalf("deprecate: %d %s", w.Code, w.Body)
+	}
+}

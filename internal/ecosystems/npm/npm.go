@@ -13,6 +13,11 @@
 // answers 401 with instructions unless npm already sends a valid drok
 // token, which is then echoed back.
 //
+// The version manifests the registry serves are built from the tarball's
+// own package/package.json (normalised as the npm client does when it
+// publishes), never from the publish document, so what npm installs from
+// (dependencies, bin, scripts, ...) is what the package declares.
+//
 // Yanked versions (drok's REST yank) are rendered as deprecated with the
 // yank reason and never as "latest", so ranges avoid them while exact
 // installs still work.
@@ -44,7 +49,7 @@ func (e *Ecosystem) Name() string { return ecosystems.NPM }
 // /api/v1/packages/npm/{org}/. Paths the protocol does not claim go to
 // env.REST.
 func (e *Ecosystem) Handler(env *ecosystems.Env) http.Handler {
-	return &handler{env: env, cache: newDocCache(cacheBytes)}
+	return &handler{env: env, cache: newDocCache(cacheBytes), searches: newSearchCache(searchCacheSize)}
 }
 
 // Normalize validates an npm package name (see ValidateName) and returns

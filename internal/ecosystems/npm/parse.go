@@ -10,7 +10,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"maps"
 	"net/url"
+	"path"
+	"slices"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -122,15 +125,41 @@ func ParseTarballName(name, file string) (string, error) {
 		return "", fmt.Errorf("%w: %q is not a tarball of %s", ErrManifest, file, name)
 	}
 	v := file[len(prefix) : len(file)-4]
-	if err := ValidateVersion(v); err != nil {
+	if err := validSemver(v); err != nil {
 		return "", err
 	}
 	return v, nil
 }
 
-// ValidateVersion checks a strict semantic version (no "v" prefix, no
-// leading zeros, three numeric parts).
+// ValidateVersion checks a version for publishing: a strict semantic
+// version (no "v" prefix, no leading zeros, three numeric parts) without
+// build metadata. npm ignores build metadata when it compares versions
+// (1.0.0+x satisfies "1.0.0") and its client strips it before publishing,
+// so a version carrying it would shadow, or resurrect after unpublish,
+// the version without it.
 func ValidateVersion(v string) error {
+	if err := validSemver(v); err != nil {
+		return err
+	}
+	if i := strings.IndexByte(v, '+'); i >= 0 {
+		return fmt.Errorf("%w: %q: build metadata (%s) is not allowed in npm versions; publish %s", ErrVersion, v, v[i:], v[:i])
+	}
+	return nil
+}
+
+// cleanVersion is the version npm publishes for a package.json version
+// (its semver.clean, for the strict versions drok accepts): spaces and
+// leading "=" or "v" trimmed, build metadata dropped. The tarball keeps
+// the original string.
+func cleanVersion(v string) string {
+	v = strings.TrimLeft(strings.TrimSpace(v), "=v")
+	v, _, _ = strings.Cut(v, "+")
+	return v
+}
+
+// validSemver checks a strict semantic version, build metadata allowed
+// (versions stored before build metadata was refused stay addressable).
+func validSemver(v string) error {
 	if _, err := semver.StrictNewVersion(v); err != nil {
 		return fmt.Errorf("%w: %q is not a semantic version (%v)", ErrVersion, v, err)
 	}
@@ -507,7 +536,8 @@ type PackageJSON struct {
 	Version string `json:"version"`
 }
 
-// ParsePackageJSON parses the package.json found inside a tarball.
+// ParsePackageJSON parses the package.json found inside a tarball and
+// checks the fields npm clients rely on (name, version, dependency maps).
 func ParsePackageJSON(raw []byte) (PackageJSON, map[string]json.RawMessage, error) {
 	var pj PackageJSON
 	var fields map[string]json.RawMessage
@@ -519,6 +549,16 @@ func ParsePackageJSON(raw []byte) (PackageJSON, map[string]json.RawMessage, erro
 	}
 	if pj.Name == "" || pj.Version == "" {
 		return pj, nil, fmt.Errorf("%w: package.json needs a name and a version", ErrTarball)
+	}
+	for _, key := range depFields {
+		v, ok := fields[key]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		var deps map[string]string
+		if err := json.Unmarshal(v, &deps); err != nil {
+			return pj, nil, fmt.Errorf("%w: package.json %q must map package names to version ranges", ErrTarball, key)
+		}
 	}
 	return pj, fields, nil
 }
@@ -533,7 +573,7 @@ func CheckAgreement(urlName, versionKey string, m Manifest, pj PackageJSON, d Di
 	if m.Version != versionKey {
 		return fmt.Errorf("%w: versions[%q] holds a manifest for version %q", ErrManifest, versionKey, m.Version)
 	}
-	if pj.Name != m.Name || pj.Version != m.Version {
+	if pj.Name != m.Name || cleanVersion(pj.Version) != m.Version {
 		return fmt.Errorf("%w: package.json inside the tarball is %s@%s but the manifest is %s@%s",
 			ErrManifest, pj.Name, pj.Version, m.Name, m.Version)
 	}
@@ -543,22 +583,53 @@ func CheckAgreement(urlName, versionKey string, m Manifest, pj PackageJSON, d Di
 	return VerifyShasum(m.Shasum, d)
 }
 
-// BuildVersionMeta returns the manifest to store for a version: the
-// manifest fields with _id, name, version, dist (shasum, integrity,
-// fileCount, unpackedSize; the tarball URL is added when rendering),
-// _npmUser, _hasShrinkwrap and hasInstallScript set by the registry.
-func BuildVersionMeta(fields map[string]json.RawMessage, name, version, publisher string, d Digests, info TarballInfo) ([]byte, error) {
-	out := make(map[string]json.RawMessage, len(fields)+6)
-	for k, v := range fields {
+// Size bounds of stored version manifests.
+const (
+	// MaxManifestBytes bounds a stored version manifest (package.json plus
+	// the registry's fields, readme included).
+	MaxManifestBytes = 1 << 20
+	// MaxReadmeBytes is the readme length kept in a stored manifest; a
+	// longer readme is truncated with a note, as npmjs does. The full
+	// file stays in the tarball.
+	MaxReadmeBytes = 256 << 10
+	// maxDeprecation bounds a deprecation message.
+	maxDeprecation = 16 << 10
+)
+
+// BuildVersionMeta returns the manifest to store for a version.
+//
+// The tarball's package/package.json (pkgJSON) is the source of truth:
+// every field npm installs from (dependencies, bin, scripts, os, cpu,
+// engines, exports, ...) comes from it, normalised the way the npm client
+// normalises it when publishing (bin, man, bundleDependencies, the
+// node-gyp install script), so the registry never serves metadata the
+// package itself does not declare. Fields starting with "_" and "dist" in
+// package.json are dropped. The registry sets _id, name, version, dist
+// (shasum, integrity, fileCount, unpackedSize; the tarball URL is added
+// when rendering), _npmUser, _hasShrinkwrap and hasInstallScript. From
+// the publish document (doc, nil for `drok package publish`) it takes only
+// what is not about installing: _nodeVersion and _npmVersion, and
+// deprecated, gitHead and readme/readmeFilename when package.json lacks
+// them. A readme over MaxReadmeBytes is truncated; a manifest over
+// MaxManifestBytes is refused.
+func BuildVersionMeta(pkgJSON, doc map[string]json.RawMessage, name, version, publisher string, d Digests, info TarballInfo) ([]byte, error) {
+	out := make(map[string]json.RawMessage, len(pkgJSON)+10)
+	for k, v := range pkgJSON {
+		if strings.HasPrefix(k, "_") {
+			continue
+		}
 		switch k {
-		case "_attachments", "_rev", "dist-tags", "time", "versions", "drok":
+		case "dist", "dist-tags", "time", "versions", "drok", "hasInstallScript":
 			continue
 		}
 		out[k] = v
 	}
-	set := func(k string, v any) {
-		b, _ := json.Marshal(v)
-		out[k] = b
+	set := func(k string, v any) { out[k] = mustJSON(v) }
+	normalizeBin(out, name, info)
+	normalizeMan(out)
+	normalizeBundle(out)
+	if info.HasBindingGyp {
+		addGypScript(out)
 	}
 	set("_id", name+"@"+version)
 	set("name", name)
@@ -573,22 +644,187 @@ func BuildVersionMeta(fields map[string]json.RawMessage, name, version, publishe
 		set("_npmUser", map[string]string{"name": publisher})
 	}
 	set("_hasShrinkwrap", info.HasShrinkwrap)
-	var packaged map[string]json.RawMessage
-	_ = json.Unmarshal(info.PackageJSON, &packaged)
-	if hasInstallScript(fields) || hasInstallScript(packaged) || info.HasBindingGyp {
+	if hasInstallScript(out) {
 		set("hasInstallScript", true)
-	} else {
-		delete(out, "hasInstallScript")
 	}
-	if _, ok := out["readme"]; !ok && info.Readme != "" {
-		set("readme", info.Readme)
+	fromDoc := func(k string, limit int) {
+		if _, ok := out[k]; ok {
+			return
+		}
+		var s string
+		if json.Unmarshal(doc[k], &s) == nil && s != "" && len(s) <= limit {
+			set(k, s)
+		}
+	}
+	fromDoc("_nodeVersion", 64)
+	fromDoc("_npmVersion", 64)
+	fromDoc("gitHead", 256)
+	fromDoc("deprecated", maxDeprecation)
+
+	var readme string
+	readmeSize := int64(-1)
+	if raw, ok := out["readme"]; ok {
+		if json.Unmarshal(raw, &readme) != nil {
+			delete(out, "readme") // npm reads readme as a string
+		}
+	} else if info.ReadmeFilename != "" {
+		readme, readmeSize = info.Readme, info.ReadmeSize
 		set("readmeFilename", info.ReadmeFilename)
+	} else if json.Unmarshal(doc["readme"], &readme) == nil {
+		fromDoc("readmeFilename", 255)
+	}
+	if readme != "" {
+		set("readme", truncateReadme(readme, readmeSize))
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("encode manifest %s@%s: %w", name, version, err)
 	}
+	if len(b) > MaxManifestBytes {
+		return nil, fmt.Errorf("%w: the manifest of %s@%s (package.json plus registry fields) is %d bytes; the limit is %d",
+			ErrManifest, name, version, len(b), MaxManifestBytes)
+	}
 	return b, nil
+}
+
+// truncateReadme cuts a readme longer than MaxReadmeBytes at a character
+// boundary and appends a note. size is the full length when only a prefix
+// was read (-1 when s is complete).
+func truncateReadme(s string, size int64) string {
+	if size < int64(len(s)) {
+		size = int64(len(s))
+	}
+	if size <= MaxReadmeBytes {
+		return s
+	}
+	const note = "\n\n---\n\n*README truncated by the registry: it is %d bytes, the limit is %d. The full file is in the package tarball.*\n"
+	return truncateUTF8(s, MaxReadmeBytes-512) + fmt.Sprintf(note, size, MaxReadmeBytes)
+}
+
+// cleanBinPath is npm-normalize-package-bin's target cleaning:
+// path.join('/', p).slice(1) with backslashes as slashes.
+func cleanBinPath(p string) string {
+	return path.Join("/", strings.ReplaceAll(p, "\\", "/"))[1:]
+}
+
+// normalizeBin gives "bin" the shape npm publishes: an object from
+// command names (base names) to clean package-relative paths. A string
+// is named after the package; without "bin", "directories.bin" is
+// expanded to the files below it (npm does this when publishing).
+func normalizeBin(out map[string]json.RawMessage, name string, info TarballInfo) {
+	bins := map[string]string{}
+	raw, ok := out["bin"]
+	var s string
+	var list []string
+	var obj map[string]json.RawMessage
+	switch {
+	case !ok || string(raw) == "null":
+		var dirs struct {
+			Bin string `json:"bin"`
+		}
+		if json.Unmarshal(out["directories"], &dirs) != nil || dirs.Bin == "" {
+			delete(out, "bin")
+			return
+		}
+		dir := cleanBinPath(dirs.Bin)
+		if dir == "" {
+			delete(out, "bin")
+			return
+		}
+		for _, f := range info.Files {
+			if rest, ok := strings.CutPrefix(f, dir+"/"); ok && !strings.HasPrefix(rest, ".") {
+				bins[path.Base(rest)] = path.Join(dir, rest)
+			}
+		}
+	case json.Unmarshal(raw, &s) == nil:
+		bins[Basename(name)] = s
+	case json.Unmarshal(raw, &list) == nil:
+		for _, p := range list {
+			bins[path.Base(p)] = p
+		}
+	case json.Unmarshal(raw, &obj) == nil:
+		for k, v := range obj {
+			if json.Unmarshal(v, &s) == nil {
+				bins[k] = s
+			}
+		}
+	}
+	clean := map[string]string{}
+	for k, v := range bins {
+		k = path.Join("/", path.Base(strings.NewReplacer("\\", "/", ":", "/").Replace(k)))[1:]
+		if v = cleanBinPath(v); k != "" && v != "" {
+			clean[k] = v
+		}
+	}
+	if len(clean) == 0 {
+		delete(out, "bin")
+		return
+	}
+	out["bin"] = mustJSON(clean)
+}
+
+// normalizeMan turns a "man" string into a one-element list of clean paths.
+func normalizeMan(out map[string]json.RawMessage) {
+	var s string
+	if json.Unmarshal(out["man"], &s) == nil && s != "" {
+		if p := cleanBinPath(s); p != "" {
+			out["man"] = mustJSON([]string{p})
+		}
+	}
+}
+
+// normalizeBundle applies npm's bundleDependencies rules: the
+// "bundledDependencies" spelling is accepted, true means every
+// dependency, false or anything else means none.
+func normalizeBundle(out map[string]json.RawMessage) {
+	raw, ok := out["bundleDependencies"]
+	if !ok {
+		raw, ok = out["bundledDependencies"]
+	}
+	delete(out, "bundledDependencies")
+	delete(out, "bundleDependencies")
+	if !ok {
+		return
+	}
+	var list []string
+	var b bool
+	var obj map[string]json.RawMessage
+	switch {
+	case json.Unmarshal(raw, &list) == nil && list != nil:
+	case json.Unmarshal(raw, &b) == nil && b:
+		var deps map[string]json.RawMessage
+		_ = json.Unmarshal(out["dependencies"], &deps)
+		list = slices.Sorted(maps.Keys(deps))
+	case json.Unmarshal(raw, &obj) == nil && obj != nil:
+		list = slices.Sorted(maps.Keys(obj))
+	default:
+		return
+	}
+	out["bundleDependencies"] = mustJSON(list)
+}
+
+// addGypScript adds npm's implicit "install": "node-gyp rebuild" for a
+// package with a binding.gyp and no install script, unless "gypfile" is
+// false (npm does the same when publishing, and when installing).
+func addGypScript(out map[string]json.RawMessage) {
+	if string(out["gypfile"]) == "false" {
+		return
+	}
+	scripts := map[string]json.RawMessage{}
+	if raw, ok := out["scripts"]; ok && string(raw) != "null" {
+		if json.Unmarshal(raw, &scripts) != nil {
+			return
+		}
+	}
+	if _, ok := scripts["install"]; ok {
+		return
+	}
+	if _, ok := scripts["preinstall"]; ok {
+		return
+	}
+	scripts["install"] = mustJSON("node-gyp rebuild")
+	out["scripts"] = mustJSON(scripts)
+	out["gypfile"] = mustJSON(true)
 }
 
 func hasInstallScript(fields map[string]json.RawMessage) bool {
@@ -643,7 +879,7 @@ func DistTagBody(body []byte) (string, error) {
 	} else {
 		v = string(body)
 	}
-	if err := ValidateVersion(v); err != nil {
+	if err := validSemver(v); err != nil {
 		return "", err
 	}
 	return v, nil

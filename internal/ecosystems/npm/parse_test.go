@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
@@ -101,7 +102,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestVersions(t *testing.T) {
-	valid := []string{"0.0.0", "1.2.3", "10.20.30", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-0.3.7", "1.0.0-x.7.z.92", "1.0.0+build.1", "1.0.0-beta+exp.sha.5114f85"}
+	valid := []string{"0.0.0", "1.2.3", "10.20.30", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-0.3.7", "1.0.0-x.7.z.92"}
 	invalid := []string{"", "1", "1.2", "v1.2.3", "01.2.3", "1.02.3", "1.2.3-", "1.2.3-01", "1.2.3-a..b", "1.2.3+", "1.2.3 ", " 1.2.3", "1.2.3/../x", "1.2.3\x00", "a.b.c", "1.2.3.4", strings.Repeat("1", 300) + ".0.0"}
 	for _, v := range valid {
 		if err := ValidateVersion(v); err != nil {
@@ -112,6 +113,21 @@ func TestVersions(t *testing.T) {
 		err := ValidateVersion(v)
 		if err == nil || !errors.Is(err, ErrVersion) {
 			t.Errorf("ValidateVersion(%q) = %v, want ErrVersion", v, err)
+		}
+	}
+	// Build metadata is refused for publishing (npm ignores it when
+	// comparing, so 1.0.0+x would shadow or resurrect 1.0.0) but stored
+	// versions that carry it stay addressable.
+	for _, v := range []string{"1.0.0+build.1", "1.0.0-beta+exp.sha.5114f85", "1.0.0+evil"} {
+		err := ValidateVersion(v)
+		if !errors.Is(err, ErrVersion) || !strings.Contains(err.Error(), "build metadata (+") || !strings.Contains(err.Error(), "is not allowed in npm versions") {
+			t.Errorf("ValidateVersion(%q) = %v, want a build metadata error", v, err)
+		}
+		if err := validSemver(v); err != nil {
+			t.Errorf("validSemver(%q) = %v", v, err)
+		}
+		if got, err := ParseTarballName("lib", "lib-"+v+".tgz"); err != nil || got != v {
+			t.Errorf("ParseTarballName of a stored %s: %q %v", v, got, err)
 		}
 	}
 	order := []string{"0.9.0", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.10.0", "2.0.0"}
@@ -364,7 +380,11 @@ func TestBuildVersionMeta(t *testing.T) {
 	}
 	info := TarballInfo{FileCount: 2, UnpackedSize: 10, HasShrinkwrap: true, Readme: "# hi", ReadmeFilename: "README.md",
 		PackageJSON: []byte(`{"name":"a","version":"1.0.0","scripts":{"postinstall":"node x"}}`)}
-	raw, err := BuildVersionMeta(fields, "a", "1.0.0", "alice", d, info)
+	raw, err := BuildVersionMeta(map[string]json.RawMessage{
+		"name": json.RawMessage(`"a"`), "version": json.RawMessage(`"1.0.0"`), "description": json.RawMessage(`"d"`),
+		"scripts": json.RawMessage(`{"postinstall":"node x"}`), "_secret": json.RawMessage(`1`),
+		"dist": json.RawMessage(`{"tarball":"http://elsewhere/x.tgz","integrity":"sha512-lie"}`),
+	}, fields, "a", "1.0.0", "alice", d, info)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +398,7 @@ func TestBuildVersionMeta(t *testing.T) {
 		t.Fatalf("identity fields: %v", m)
 	case dist["integrity"] != d.Integrity(), dist["shasum"] != d.Shasum(), dist["tarball"] != nil, dist["fileCount"] != 2.0:
 		t.Fatalf("dist: %v", dist)
-	case m["_attachments"] != nil, m["_hasShrinkwrap"] != true, m["hasInstallScript"] != true, m["readme"] != "# hi":
+	case m["_attachments"] != nil, m["_secret"] != nil, m["_hasShrinkwrap"] != true, m["hasInstallScript"] != true, m["readme"] != "# hi":
 		t.Fatalf("registry fields: %v", m)
 	case m["_npmUser"].(map[string]any)["name"] != "alice":
 		t.Fatalf("_npmUser: %v", m["_npmUser"])
@@ -650,3 +670,126 @@ func TestParsePublish(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func metaOf(t *testing.T, pkgJSON, doc string, info TarballInfo) map[string]any {
+	t.Helper()
+	var pj, dm map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(pkgJSON), &pj); err != nil {
+		t.Fatal(err)
+	}
+	if doc != "" {
+		if err := json.Unmarshal([]byte(doc), &dm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info.PackageJSON = []byte(pkgJSON)
+	raw, err := BuildVersionMeta(pj, dm, "@s/capx", "1.2.3", "alice", digestsOf([]byte("x")), info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func jsonEq(t *testing.T, what string, got, want any) {
+	t.Helper()
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		t.Errorf("%s = %s, want %s", what, g, w)
+	}
+}
+
+// TestVersionMetaFromPackageJSON: the stored manifest is the tarball's
+// package.json, not the publish document: a document that lies about
+// dependencies, scripts or bin is not believed.
+func TestVersionMetaFromPackageJSON(t *testing.T) {
+	pj := `{"name":"@s/capx","version":"1.2.3","dependencies":{"evil":"*"},"scripts":{"postinstall":"node steal.js"},
+		"bin":{"x":"evil.js"},"os":["linux"],"exports":{".":"./evil.js"},"_npmUser":{"name":"mallory"},"dist":{"tarball":"http://evil"}}`
+	doc := `{"name":"@s/capx","version":"1.2.3","dependencies":{"lodash":"^4"},"scripts":{},"bin":{"x":"ok.js"},"os":["darwin"],
+		"exports":"./ok.js","description":"nice","_nodeVersion":"20.0.0","_npmVersion":"11.0.0","gitHead":"abc","readme":"doc readme","deprecated":"old"}`
+	m := metaOf(t, pj, doc, TarballInfo{})
+	jsonEq(t, "dependencies", m["dependencies"], map[string]string{"evil": "*"})
+	jsonEq(t, "scripts", m["scripts"], map[string]string{"postinstall": "node steal.js"})
+	jsonEq(t, "bin", m["bin"], map[string]string{"x": "evil.js"})
+	jsonEq(t, "os", m["os"], []string{"linux"})
+	jsonEq(t, "exports", m["exports"], map[string]string{".": "./evil.js"})
+	jsonEq(t, "hasInstallScript", m["hasInstallScript"], true)
+	jsonEq(t, "_npmUser", m["_npmUser"], map[string]string{"name": "alice"})
+	if m["description"] != nil {
+		t.Errorf("description from the document: %v", m["description"])
+	}
+	for k, want := range map[string]string{"_nodeVersion": "20.0.0", "_npmVersion": "11.0.0", "gitHead": "abc", "readme": "doc readme", "deprecated": "old"} {
+		if m[k] != want {
+			t.Errorf("%s = %v, want %q from the document", k, m[k], want)
+		}
+	}
+	// package.json wins for the optional fields it has; a tarball README beats the document's
+	m = metaOf(t, `{"name":"@s/capx","version":"1.2.3","gitHead":"pj"}`, doc, TarballInfo{Readme: "# file", ReadmeFilename: "README.md", ReadmeSize: 6})
+	if m["gitHead"] != "pj" || m["readme"] != "# file" || m["readmeFilename"] != "README.md" || m["hasInstallScript"] != nil {
+		t.Errorf("precedence: %v", m)
+	}
+}
+
+// TestVersionMetaNormalization: fields are normalised the way npm 11
+// normalises them when publishing (the expected values are what npm
+// 11.19 sent for these package.json files).
+func TestVersionMetaNormalization(t *testing.T) {
+	m := metaOf(t, `{"name":"@s/capx","version":"1.2.3","bin":"./bin/cli.js","man":"./man/x.1","bundledDependencies":["dep1"],
+		"dependencies":{"dep1":"^1.0.0"},"gypfile":false}`, "", TarballInfo{HasBindingGyp: true})
+	jsonEq(t, "bin", m["bin"], map[string]string{"capx": "bin/cli.js"})
+	jsonEq(t, "man", m["man"], []string{"man/x.1"})
+	jsonEq(t, "bundleDependencies", m["bundleDependencies"], []string{"dep1"})
+	if m["bundledDependencies"] != nil || m["scripts"] != nil || m["hasInstallScript"] != nil {
+		t.Errorf("gypfile false: %v", m)
+	}
+	m = metaOf(t, `{"name":"@s/capx","version":"1.2.3","directories":{"bin":"./bin"},"bundleDependencies":true,
+		"dependencies":{"dep1":"^1.0.0","a":"1"},"scripts":{"test":"echo"}}`, "",
+		TarballInfo{HasBindingGyp: true, Files: []string{"package.json", "bin/cli.js", "bin/sub/tool", "bin/.hidden", "binary"}})
+	jsonEq(t, "bin", m["bin"], map[string]string{"cli.js": "bin/cli.js", "tool": "bin/sub/tool"})
+	jsonEq(t, "bundleDependencies", m["bundleDependencies"], []string{"a", "dep1"})
+	jsonEq(t, "scripts", m["scripts"], map[string]string{"test": "echo", "install": "node-gyp rebuild"})
+	if m["gypfile"] != true || m["hasInstallScript"] != true {
+		t.Errorf("gyp: %v", m)
+	}
+	m = metaOf(t, `{"name":"@s/capx","version":"1.2.3","bin":{"../evil":"./bin/../bin/cli.js","ok":"bin/cli.js","a:b":"x","":"y","n":""}}`, "", TarballInfo{})
+	jsonEq(t, "bin", m["bin"], map[string]string{"evil": "bin/cli.js", "ok": "bin/cli.js", "b": "x"})
+	m = metaOf(t, `{"name":"@s/capx","version":"1.2.3","bin":["./a/one.js","two"],"bundleDependencies":false}`, "", TarballInfo{})
+	jsonEq(t, "bin", m["bin"], map[string]string{"one.js": "a/one.js", "two": "two"})
+	if _, ok := m["bundleDependencies"]; ok {
+		t.Errorf("bundleDependencies false kept: %v", m)
+	}
+}
+
+// TestVersionMetaSize: a long readme is truncated with a note; a manifest
+// that is still too large is refused.
+func TestVersionMetaSize(t *testing.T) {
+	long := strings.Repeat("é", MaxReadmeBytes) // twice the limit in bytes
+	m := metaOf(t, `{"name":"@s/capx","version":"1.2.3"}`, "", TarballInfo{Readme: long[:MaxReadmeBytes], ReadmeFilename: "README.md", ReadmeSize: int64(len(long))})
+	readme := m["readme"].(string)
+	if len(readme) > MaxReadmeBytes || !strings.HasPrefix(readme, "éé") || !strings.Contains(readme, "README truncated by the registry: it is 524288 bytes, the limit is 262144") || !utf8.ValidString(readme) {
+		t.Fatalf("truncated readme: %d bytes, tail %q", len(readme), readme[len(readme)-200:])
+	}
+	pj, _ := json.Marshal(map[string]string{"name": "@s/capx", "version": "1.2.3", "readme": long})
+	m = metaOf(t, string(pj), "", TarballInfo{})
+	if r := m["readme"].(string); len(r) > MaxReadmeBytes || !strings.Contains(r, "README truncated") {
+		t.Fatalf("package.json readme: %d bytes", len(r))
+	}
+	pj, _ = json.Marshal(map[string]string{"name": "@s/capx", "version": "1.2.3", "description": strings.Repeat("d", MaxManifestBytes)})
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(pj, &fields)
+	_, err := BuildVersionMeta(fields, nil, "@s/capx", "1.2.3", "", digestsOf(nil), TarballInfo{})
+	if !errors.Is(err, ErrManifest) || !strings.Contains(err.Error(), "the limit is 1048576") {
+		t.Fatalf("oversized manifest: %v", err)
+	}
+	// the README read from a tarball stops at the limit
+	big := strings.Repeat("r", 3*MaxReadmeBytes)
+	info, err := InspectTarball(bytes.NewReader(buildTar(t, []tarEntry{{name: "package/package.json", body: `{"name":"a","version":"1.0.0"}`},
+		{name: "package/README.md", body: big}}, nil)), DefaultTarballLimits)
+	if err != nil || len(info.Readme) != MaxReadmeBytes || info.ReadmeSize != int64(len(big)) {
+		t.Fatalf("tarball README: %d of %d bytes, %v", len(info.Readme), info.ReadmeSize, err)
+	}
+}

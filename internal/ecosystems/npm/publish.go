@@ -15,25 +15,41 @@ import (
 	"github.com/drok-dev/drok/internal/store"
 )
 
-// upload is a tarball streamed into the blob store.
+// upload is a tarball received into the blob store's staging area: not
+// visible in the store until commit.
 type upload struct {
+	staged  store.Staged
 	blob    store.BlobInfo
 	digests Digests
 	info    TarballInfo
 }
 
-// storeTarball streams r into the blob store while hashing it and
-// inspecting it as an npm tarball, holding only small buffers in memory.
-// An invalid tarball aborts the write (nothing is committed); a valid one
-// is committed even if the publish fails later (an orphan for GC).
+// discard removes the staged bytes unless they were committed; safe on a
+// nil upload, so callers can defer it before the upload exists.
+func (u *upload) discard() {
+	if u != nil && u.staged != nil {
+		u.staged.Discard()
+	}
+}
+
+type inspection struct {
+	info TarballInfo
+	err  error
+}
+
+// storeTarball streams r into the blob store's staging area while hashing
+// it and inspecting it as an npm tarball, holding only small buffers in
+// memory. Nothing becomes visible in the store: the caller validates the
+// publish, then commits the upload (see commit) or discards it. An invalid
+// tarball is refused and nothing is kept.
 func storeTarball(ctx context.Context, blobs store.Blobs, r io.Reader) (*upload, error) {
 	pr, pw := io.Pipe()
-	inspected := make(chan error, 1)
-	var info TarballInfo
+	inspected := make(chan inspection, 1)
 	go func() {
-		var err error
-		info, err = InspectTarball(pr, DefaultTarballLimits)
-		inspected <- err
+		info, err := InspectTarball(pr, DefaultTarballLimits)
+		// Report before unblocking the writer, so that an inspection error
+		// is seen as the cause of the write error it provokes.
+		inspected <- inspection{info, err}
 		if err != nil {
 			pr.CloseWithError(err)
 			return
@@ -41,24 +57,28 @@ func storeTarball(ctx context.Context, blobs store.Blobs, r io.Reader) (*upload,
 		_, _ = io.Copy(io.Discard, pr)
 	}()
 	h := NewHasher()
-	bi, putErr := blobs.Put(ctx, io.TeeReader(r, io.MultiWriter(h, pw)), "")
+	staged, stageErr := blobs.Stage(ctx, io.TeeReader(r, io.MultiWriter(h, pw)), "")
+	var res inspection
 	select {
-	case err := <-inspected:
-		if err != nil {
-			pw.CloseWithError(err)
-			return nil, err
-		}
-		pw.CloseWithError(putErr)
+	case res = <-inspected: // the inspection ended on its own
+		pw.CloseWithError(stageErr)
 	default:
-		pw.CloseWithError(putErr)
-		if err := <-inspected; err != nil && putErr == nil {
-			return nil, err
+		pw.CloseWithError(stageErr)
+		res = <-inspected
+		if stageErr != nil {
+			res.err = nil // the inspector only saw the end of the data
 		}
 	}
-	if putErr != nil {
-		return nil, fmt.Errorf("store tarball: %w", putErr)
+	if res.err != nil {
+		if staged != nil {
+			staged.Discard()
+		}
+		return nil, res.err
 	}
-	return &upload{blob: bi, digests: h.Sum(), info: info}, nil
+	if stageErr != nil {
+		return nil, fmt.Errorf("store tarball: %w", stageErr)
+	}
+	return &upload{staged: staged, blob: staged.Info(), digests: h.Sum(), info: res.info}, nil
 }
 
 // file returns the store.File record of an uploaded tarball.
@@ -113,7 +133,10 @@ type publishInput struct {
 }
 
 // checkPublish validates a publish document against its URL name and the
-// uploaded tarball and returns what to commit. Nothing is stored.
+// uploaded tarball and returns what to commit. Nothing is stored. The
+// stored manifest is built from the tarball's package.json (see
+// BuildVersionMeta); the document only has to agree with it on name and
+// version and with the bytes on their checksums.
 func checkPublish(env *ecosystems.Env, pr ecosystems.Principal, key store.PackageKey, doc *PublishDoc, att Attachment, up *upload) (publishInput, error) {
 	name := key.Name
 	var in publishInput
@@ -140,7 +163,7 @@ func checkPublish(env *ecosystems.Env, pr ecosystems.Principal, key store.Packag
 	if att.Length >= 0 && att.Length != up.blob.Size {
 		return in, fmt.Errorf("%w: attachment length says %d bytes but the data decodes to %d", ErrManifest, att.Length, up.blob.Size)
 	}
-	pj, _, err := ParsePackageJSON(up.info.PackageJSON)
+	pj, fields, err := ParsePackageJSON(up.info.PackageJSON)
 	if err != nil {
 		return in, err
 	}
@@ -157,17 +180,39 @@ func checkPublish(env *ecosystems.Env, pr ecosystems.Principal, key store.Packag
 		}
 		tags[tag] = tv
 	}
-	meta, err := BuildVersionMeta(m.Fields, name, ver, pr.User, up.digests, up.info)
+	meta, err := BuildVersionMeta(fields, m.Fields, name, ver, pr.User, up.digests, up.info)
 	if err != nil {
 		return in, err
 	}
 	return publishInput{key: key, name: name, version: ver, tags: tags, meta: meta,
-		hint: RepoHint(m.Fields, env.BaseURL, key.Org)}, nil
+		hint: RepoHint(fields, env.BaseURL, key.Org)}, nil
 }
 
-// commit publishes a validated input through the pipeline.
+// commit publishes a validated input through the pipeline. It first
+// repeats, now with the exact sha256, the checks the pipeline will make
+// (write access, tombstone, a different tarball already published), so
+// that refused publishes leave nothing in the blob store; then it commits
+// the staged tarball and runs the publish transaction. Only when that
+// transaction fails after the commit — a concurrent publish of the same
+// version won, access was revoked or the version deleted in between, an
+// index error — is the committed blob left unreferenced (unless the same
+// bytes are referenced elsewhere): that orphan is for the blob garbage
+// collector.
 func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, in publishInput, up *upload, promote bool) (ecosystems.PublishResult, error) {
-	res, err := env.Pipeline.Publish(ctx, pr, ecosystems.PublishRequest{
+	var res ecosystems.PublishResult
+	err := env.Pipeline.Index.View(ctx, func(tx store.Tx) error {
+		if err := ecosystems.Authorize(tx, pr, ecosystems.Write, in.key); err != nil {
+			return err
+		}
+		return checkExisting(tx, in.key, in.version, func(f store.File) bool { return f.SHA256 == up.blob.SHA256 })
+	})
+	if err != nil {
+		return res, err
+	}
+	if err := up.staged.Commit(); err != nil {
+		return res, fmt.Errorf("store tarball: %w", err)
+	}
+	res, err = env.Pipeline.Publish(ctx, pr, ecosystems.PublishRequest{
 		Key: in.key, Version: in.version, Files: []store.File{up.file(in.name, in.version)},
 		Meta: in.meta, Tags: in.tags, RepoHint: in.hint, DisplayName: in.name,
 		UpdatePackage: ensureLatest(in.version, promote),
@@ -175,7 +220,7 @@ func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, i
 	switch {
 	case errors.Is(err, store.ErrTombstoned):
 		return res, fmt.Errorf("%s@%s was unpublished and can never be published again: %w", in.name, in.version, store.ErrTombstoned)
-	case errors.Is(err, store.ErrConflict) && !errors.Is(err, ecosystems.ErrDenied):
+	case errors.Is(err, store.ErrConflict):
 		return res, fmt.Errorf("cannot publish over the previously published version %s@%s: %w", in.name, in.version, store.ErrConflict)
 	case err != nil:
 		return res, fmt.Errorf("publish %s@%s: %w", in.name, in.version, err)
@@ -183,9 +228,31 @@ func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, i
 	return res, nil
 }
 
-// precheck refuses, before any byte is stored, a publish whose version
-// is invalid or already taken by different content (or deleted). It is
-// advisory: the pipeline re-checks inside its transaction.
+// checkExisting refuses version of key when it was deleted or holds a
+// tarball for which same is false. It is advisory: the pipeline re-checks
+// inside its transaction.
+func checkExisting(tx store.Tx, key store.PackageKey, version string, same func(store.File) bool) error {
+	v, err := tx.Version(key, version)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if v.IsDeleted() {
+		return fmt.Errorf("%s@%s was unpublished and can never be published again: %w", key.Name, version, store.ErrTombstoned)
+	}
+	if f, ok := v.File(TarballName(key.Name, version)); ok && same(f) {
+		return nil // an identical retry; the pipeline answers it
+	}
+	return fmt.Errorf("cannot publish over the previously published version %s@%s: %w", key.Name, version, store.ErrConflict)
+}
+
+// precheck refuses, before any byte of the tarball is received, a publish
+// whose version is invalid or already taken by different content (or
+// deleted), judged by the document's checksums. It can only run when the
+// document sends "versions" before "_attachments" (npm does); commit
+// repeats the check with the real sha256.
 func precheck(ctx context.Context, env *ecosystems.Env, key store.PackageKey, doc *PublishDoc) error {
 	if doc.Versions == nil {
 		return nil
@@ -205,20 +272,7 @@ func precheck(ctx context.Context, env *ecosystems.Env, key store.PackageKey, do
 		return fmt.Errorf("%w: the manifest names %q but the request is for %q", ErrManifest, m.Name, key.Name)
 	}
 	return env.Pipeline.Index.View(ctx, func(tx store.Tx) error {
-		v, err := tx.Version(key, ver)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if v.IsDeleted() {
-			return fmt.Errorf("%s@%s was unpublished and can never be published again: %w", key.Name, ver, store.ErrTombstoned)
-		}
-		if f, ok := v.File(TarballName(key.Name, ver)); ok && sameIntegrity(m, f) {
-			return nil // an identical retry; the pipeline answers it
-		}
-		return fmt.Errorf("cannot publish over the previously published version %s@%s: %w", key.Name, ver, store.ErrConflict)
+		return checkExisting(tx, key, ver, func(f store.File) bool { return sameIntegrity(m, f) })
 	})
 }
 
@@ -246,26 +300,28 @@ func (e *Ecosystem) Accepts(filename string) bool {
 // moves to the new version when it is a stable release above the current
 // one (or when there is none).
 func (e *Ecosystem) PublishFile(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, org, filename string, body io.Reader) (ecosystems.PublishResult, error) {
+	var none ecosystems.PublishResult
 	up, err := storeTarball(ctx, env.Pipeline.Blobs, body)
 	if err != nil {
-		return ecosystems.PublishResult{}, fmt.Errorf("publish %s: %w", filename, err)
+		return none, fmt.Errorf("publish %s: %w", filename, err)
 	}
+	defer up.discard()
 	pj, fields, err := ParsePackageJSON(up.info.PackageJSON)
 	if err != nil {
-		return ecosystems.PublishResult{}, fmt.Errorf("publish %s: %w", filename, err)
+		return none, fmt.Errorf("publish %s: %w", filename, err)
 	}
 	if err := ValidateName(pj.Name); err != nil {
-		return ecosystems.PublishResult{}, fmt.Errorf("publish %s: %w", filename, err)
+		return none, fmt.Errorf("publish %s: %w", filename, err)
 	}
 	if err := ValidateVersion(pj.Version); err != nil {
-		return ecosystems.PublishResult{}, fmt.Errorf("publish %s: %w", filename, err)
+		return none, fmt.Errorf("publish %s: %w", filename, err)
 	}
-	if p, _ := fields["private"]; string(p) == "true" {
-		return ecosystems.PublishResult{}, fmt.Errorf("publish %s: %w: package.json has \"private\": true", filename, ErrManifest)
+	if string(fields["private"]) == "true" {
+		return none, fmt.Errorf("publish %s: %w: package.json has \"private\": true", filename, ErrManifest)
 	}
-	meta, err := BuildVersionMeta(fields, pj.Name, pj.Version, pr.User, up.digests, up.info)
+	meta, err := BuildVersionMeta(fields, nil, pj.Name, pj.Version, pr.User, up.digests, up.info)
 	if err != nil {
-		return ecosystems.PublishResult{}, err
+		return none, fmt.Errorf("publish %s: %w", filename, err)
 	}
 	in := publishInput{
 		key:  store.PackageKey{Ecosystem: ecosystems.NPM, Org: org, Name: pj.Name},

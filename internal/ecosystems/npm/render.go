@@ -47,18 +47,26 @@ type Packument struct {
 // (BASE/api/v1/packages/npm/ORG); visibility is the linked repository's
 // visibility ("org" for unlinked packages).
 func NewPackument(pkg store.Package, versions []store.Version, visibility, registry string) *Packument {
-	p := &Packument{pkg: pkg, versions: versions, visibility: visibility, registry: registry,
-		metas: map[string]map[string]json.RawMessage{}}
-	for _, v := range versions {
-		if v.IsDeleted() {
-			continue
-		}
-		p.live = append(p.live, v)
+	p := newVersionIndex(pkg, versions, visibility, registry)
+	for _, v := range p.live {
 		m := map[string]json.RawMessage{}
 		if len(v.Meta) > 0 {
 			_ = json.Unmarshal(v.Meta, &m)
 		}
 		p.metas[v.Version] = m
+	}
+	return p
+}
+
+// newVersionIndex is a Packument without decoded manifests: enough for
+// dist-tags, Latest, Find and maintainers, not for rendering documents.
+func newVersionIndex(pkg store.Package, versions []store.Version, visibility, registry string) *Packument {
+	p := &Packument{pkg: pkg, versions: versions, visibility: visibility, registry: registry,
+		metas: map[string]map[string]json.RawMessage{}}
+	for _, v := range versions {
+		if !v.IsDeleted() {
+			p.live = append(p.live, v)
+		}
 	}
 	slices.SortStableFunc(p.live, func(a, b store.Version) int { return CompareVersions(a.Version, b.Version) })
 	return p

@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
@@ -112,12 +114,19 @@ type searchObject struct {
 	SearchScore float64 `json:"searchScore"`
 }
 
+// Search limits: npm's registry clamps size to [1, 250].
+const (
+	maxSearchSize   = 250
+	searchCacheSize = 32 << 20 // approximate bytes of cached search entries
+)
+
 // search serves GET -/v1/search?text=&size=&from= over the org's npm
-// packages that the caller may read.
+// packages that the caller may read. Each package costs a map lookup: its
+// search entry is derived once per package revision (see searchEntryOf),
+// never by decoding every version manifest per request.
 func (h *handler) search(q *request) {
 	qs := q.r.URL.Query()
-	size := atoiDefault(qs.Get("size"), 20)
-	size = min(max(size, 1), 250)
+	size := min(max(atoiDefault(qs.Get("size"), 20), 1), maxSearchSize)
 	from := max(atoiDefault(qs.Get("from"), 0), 0)
 	query := ParseSearchText(qs.Get("text"))
 	var hits []searchObject
@@ -130,12 +139,14 @@ func (h *handler) search(q *request) {
 			if ecosystems.Authorize(tx, q.pr, ecosystems.Read, pkg.PackageKey) != nil {
 				continue
 			}
-			vs, err := tx.Versions(pkg.PackageKey)
+			e, err := h.searchEntryOf(tx, pkg)
 			if err != nil {
 				return err
 			}
-			if hit, ok := searchHit(query, NewPackument(pkg, vs, "", h.registry(q.org))); ok {
-				hits = append(hits, hit)
+			if e.live {
+				if score := query.Score(e.cand); score > 0 {
+					hits = append(hits, e.object(score))
+				}
 			}
 		}
 		return nil
@@ -154,7 +165,8 @@ func (h *handler) search(q *request) {
 		return strings.Compare(a.Package.Name, b.Package.Name)
 	})
 	total := len(hits)
-	page := hits[min(from, total):min(from+size, total)]
+	from = min(from, total)
+	page := hits[from : from+min(size, total-from)]
 	writeJSON(q.w, http.StatusOK, map[string]any{
 		"objects": append([]searchObject{}, page...),
 		"total":   total,
@@ -162,49 +174,157 @@ func (h *handler) search(q *request) {
 	})
 }
 
-// searchHit renders one package for the search answer when it matches.
-func searchHit(query SearchQuery, p *Packument) (searchObject, bool) {
+// searchEntry is what search knows of a package at one revision: the
+// latest version's description, keywords and links plus the version list
+// facts, with every string bounded. It does not depend on the caller.
+type searchEntry struct {
+	rev  int64
+	live bool // false when every version is deleted
+	cand SearchCandidate
+	pkg  searchPackage
+	size int64
+}
+
+// object renders e as a search result with score.
+func (e *searchEntry) object(score float64) searchObject {
 	var o searchObject
-	if p.Empty() {
-		return o, false
+	o.Package = e.pkg
+	o.Score.Final = score
+	o.Score.Detail = map[string]float64{"quality": 1, "popularity": 1, "maintenance": 1}
+	o.SearchScore = score
+	return o
+}
+
+// searchEntryOf returns pkg's search entry at its current revision: from
+// the search cache, else from the cached packument state of the same
+// revision, else from the version records, decoding only the latest
+// version's manifest.
+func (h *handler) searchEntryOf(tx store.Tx, pkg store.Package) (*searchEntry, error) {
+	k := pkg.PackageKey
+	if e := h.searches.get(k); e != nil && e.rev == pkg.Rev {
+		return e, nil
 	}
+	var p *Packument
+	if st := h.cache.get(k); st != nil && st.rev == pkg.Rev {
+		p = st.doc
+	} else {
+		vs, err := tx.Versions(k)
+		if err != nil {
+			return nil, err
+		}
+		p = newVersionIndex(pkg, vs, "", "")
+	}
+	e := newSearchEntry(p)
+	h.searches.put(k, e)
+	return e, nil
+}
+
+// newSearchEntry builds a search entry; p's manifests need not be decoded.
+func newSearchEntry(p *Packument) *searchEntry {
+	e := &searchEntry{rev: p.pkg.Rev, size: 256}
+	if p.Empty() {
+		return e
+	}
+	e.live = true
 	ver := p.Latest()
 	if ver == "" {
 		ver = p.live[len(p.live)-1].Version
 	}
 	v, _ := p.Find(ver)
-	meta := p.metas[ver]
+	var meta struct {
+		Description, Keywords, Homepage, Bugs, Repository json.RawMessage
+	}
+	_ = json.Unmarshal(v.Meta, &meta)
 	var desc string
 	var kws []string
-	_ = json.Unmarshal(meta["description"], &desc)
-	_ = json.Unmarshal(meta["keywords"], &kws)
-	score := query.Score(SearchCandidate{Name: p.pkg.Name, Description: desc, Keywords: kws, Publisher: v.Publisher})
-	if score == 0 {
-		return o, false
+	_ = json.Unmarshal(meta.Description, &desc)
+	_ = json.Unmarshal(meta.Keywords, &kws)
+	desc = truncateUTF8(desc, 1024)
+	var keep []string
+	for _, k := range kws {
+		if k != "" && len(k) <= 64 && len(keep) < 32 {
+			keep = append(keep, k)
+		}
 	}
 	scope := Scope(p.pkg.Name)
 	if scope == "" {
 		scope = "unscoped"
 	}
 	links := map[string]string{}
-	for _, k := range []string{"homepage", "bugs", "repository"} {
-		if u := linkOf(meta[k]); u != "" {
+	for k, raw := range map[string]json.RawMessage{"homepage": meta.Homepage, "bugs": meta.Bugs, "repository": meta.Repository} {
+		if u := linkOf(raw); u != "" && len(u) <= 1024 {
 			links[k] = u
+			e.size += int64(len(u))
 		}
 	}
 	maint := []map[string]string{}
 	for _, m := range p.maintainers() {
+		if len(maint) == 32 {
+			break
+		}
 		maint = append(maint, map[string]string{"username": m.Name})
+		e.size += int64(len(m.Name)) + 64
 	}
-	o.Package = searchPackage{Name: p.pkg.Name, Scope: scope, Version: ver, Description: desc, Keywords: kws,
+	e.cand = SearchCandidate{Name: p.pkg.Name, Description: desc, Keywords: keep, Publisher: v.Publisher}
+	e.pkg = searchPackage{Name: p.pkg.Name, Scope: scope, Version: ver, Description: desc, Keywords: keep,
 		Date: npmTime(v.Published), Links: links, Maintainers: maint}
 	if v.Publisher != "" {
-		o.Package.Publisher = map[string]string{"username": v.Publisher}
+		e.pkg.Publisher = map[string]string{"username": v.Publisher}
 	}
-	o.Score.Final = score
-	o.Score.Detail = map[string]float64{"quality": 1, "popularity": 1, "maintenance": 1}
-	o.SearchScore = score
-	return o, true
+	e.size += int64(2*len(p.pkg.Name)+len(desc)) + int64(len(keep))*80
+	return e
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for i := 0; i < utf8.UTFMax && len(s) > 0 && !utf8.ValidString(s[max(0, len(s)-utf8.UTFMax):]); i++ {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// searchCache keeps search entries by package, bounded by an approximate
+// byte budget; the caller checks the revision.
+type searchCache struct {
+	mu    sync.Mutex
+	m     map[store.PackageKey]*searchEntry
+	bytes int64
+	max   int64
+}
+
+func newSearchCache(maxBytes int64) *searchCache {
+	return &searchCache{m: map[store.PackageKey]*searchEntry{}, max: maxBytes}
+}
+
+func (c *searchCache) get(k store.PackageKey) *searchEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[k]
+}
+
+func (c *searchCache) put(k store.PackageKey, e *searchEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[k]; ok {
+		if old.rev > e.rev {
+			return
+		}
+		c.bytes -= old.size
+		delete(c.m, k)
+	}
+	for c.bytes+e.size > c.max && len(c.m) > 0 {
+		for ek, old := range c.m { // evict an arbitrary entry
+			c.bytes -= old.size
+			delete(c.m, ek)
+			break
+		}
+	}
+	c.m[k] = e
+	c.bytes += e.size
 }
 
 // linkOf reads a URL from a string or {"url": ...} manifest field.
