@@ -18,11 +18,14 @@ build:
 
 ## test: run every test
 test:
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 60m ./...
 
-## bench: npm benchmark, drok vs Verdaccio 6.8.0 (results in bench/out/)
-bench:
-	bench/npm/run.sh $(BENCHFLAGS)
+## bench: every benchmark under bench/ (results in bench/out/)
+bench: $(patsubst bench/%/run.sh,bench-%,$(wildcard bench/*/run.sh))
+
+## bench-ECO: one ecosystem's benchmark, e.g. bench-npm (drok vs Verdaccio 6.8.0)
+bench-%:
+	bench/$*/run.sh $(BENCHFLAGS)
 
 ## completions: regenerate completions/ (and the CLI reference in docs/cli)
 completions:

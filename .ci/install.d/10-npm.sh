@@ -1,0 +1,4 @@
+# npm e2e tests: node and npm.
+if ! need npm || ! need node; then
+  apt_install nodejs npm
+fi
