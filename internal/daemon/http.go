@@ -27,6 +27,11 @@ func (s *Server) handler() http.Handler {
 		h := env.REST
 		if e, ok := s.pipeline.Ecosystems[name]; ok {
 			h = e.Handler(env)
+			if rm, ok := e.(ecosystems.RootMounted); ok {
+				for _, pattern := range rm.RootPatterns() {
+					mux.Handle(pattern, h)
+				}
+			}
 		}
 		mux.Handle("/api/v1/packages/"+name+"/{org}/", h)
 	}

@@ -12,9 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/drok-dev/drok/internal/daemon/client"
 	"github.com/drok-dev/drok/internal/daemon/daemontest"
 	"github.com/drok-dev/drok/internal/ecosystems/npm"
 )
@@ -161,57 +159,9 @@ func TestNPMAccessMatrix(t *testing.T) {
 
 	srv := daemontest.Start(t)
 	m := &matrix{srv: srv, registry: srv.URL + "/api/v1/packages/npm/acme/"}
-	admin := srv.Client
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err := admin.CreateOrg(ctx, "acme")
-	must(err)
-	users := map[string]string{}
-	for _, u := range []string{"member", "collab", "outsider"} {
-		cu, err := admin.CreateUser(ctx, client.CreateUser{Name: u})
-		must(err)
-		users[u] = cu.Token.Secret
-	}
-	_, err = admin.SetMember(ctx, "acme", "member", "member")
-	must(err)
-	vis := map[string]string{"priv": "private", "int": "internal", "pub": "public"}
-	for repo, v := range vis {
-		_, err := admin.CreateRepo(ctx, "acme", client.RepoEdit{Name: repo, Visibility: ptr(v)})
-		must(err)
-		_, err = admin.SetCollaborator(ctx, "acme", repo, "collab", "write")
-		must(err)
-	}
-	newToken := func(scopes []string, expires string) string {
-		tk, err := admin.CreateToken(ctx, client.CreateToken{Name: "m", Scopes: scopes, ExpiresIn: expires})
-		must(err)
-		return tk.Secret
-	}
-	revoked, err := admin.CreateToken(ctx, client.CreateToken{Name: "revoked", Scopes: []string{"package:read", "package:write"}})
-	must(err)
-	must(admin.RevokeToken(ctx, revoked.ID))
-
-	type principal struct {
-		name, token string
-		// read/write per package: priv, int, pub, unlinked
-		read, write [4]bool
-		bad         bool
-	}
-	all := [4]bool{true, true, true, true}
-	principals := []principal{
-		{name: "anonymous", read: [4]bool{false, false, true, false}},
-		{name: "non-member", token: users["outsider"], read: [4]bool{false, false, true, false}},
-		{name: "org-member", token: users["member"], read: [4]bool{false, true, true, true}, write: [4]bool{false, false, false, true}},
-		{name: "collaborator", token: users["collab"], read: [4]bool{true, true, true, false}, write: [4]bool{true, true, true, false}},
-		{name: "read-token", token: newToken([]string{"package:read"}, ""), read: all},
-		{name: "write-token", token: newToken([]string{"package:write"}, ""), read: all, write: all},
-		{name: "expired-token", token: newToken([]string{"package:read", "package:write"}, "1ms"), bad: true},
-		{name: "revoked-token", token: revoked.Secret, bad: true},
-	}
-	pkgs := []string{"priv", "int", "pub", "unlinked"}
+	fx := daemontest.NewAccessFixture(t, srv, "acme")
+	principals := fx.Principals
+	pkgs := daemontest.Visibilities
 	for _, pkg := range pkgs {
 		versions := []string{"1.0.0"}
 		for i := range principals {
@@ -223,25 +173,17 @@ func TestNPMAccessMatrix(t *testing.T) {
 			}
 		}
 	}
-	// Packages named like a repository link to it; "unlinked" has none.
-	for _, pkg := range pkgs[:3] {
-		p, err := admin.Package(ctx, "npm", "acme", pkg)
-		must(err)
-		if p.Repository != pkg || p.Visibility != vis[pkg] {
-			t.Fatalf("%s linked to %q (%s)", pkg, p.Repository, p.Visibility)
-		}
-	}
-	time.Sleep(5 * time.Millisecond) // let the 1ms token expire
+	fx.Settle(t, srv, "npm", nil)
 
 	for i, p := range principals {
 		for j, pkg := range pkgs {
 			for _, r := range matrixRoutes {
-				t.Run(fmt.Sprintf("%s/%s/%s", p.name, pkg, r.name), func(t *testing.T) {
-					st, body := r.do(t, m, p.token, pkg, i)
+				t.Run(fmt.Sprintf("%s/%s/%s", p.Name, pkg, r.name), func(t *testing.T) {
+					st, body := r.do(t, m, p.Token, pkg, i)
 					if r.listed {
-						want := p.read[j] && !p.bad
+						want := p.Read[j] && !p.Bad
 						got := strings.Contains(body, `"name":"`+pkg+`"`)
-						if p.bad {
+						if p.Bad {
 							if st != http.StatusUnauthorized {
 								t.Errorf("bad token listed: %d", st)
 							}
@@ -252,28 +194,12 @@ func TestNPMAccessMatrix(t *testing.T) {
 						}
 						return
 					}
-					want := expectStatus(p.name == "anonymous", p.bad, p.read[j], p.write[j], r.write)
-					if !(st == want || (want == http.StatusOK && st >= 200 && st < 300)) {
+					want := daemontest.ExpectStatus(p, j, r.write, false)
+					if !daemontest.StatusMatches(st, want) {
 						t.Errorf("status %d, want %d: %.200s", st, want, body)
 					}
 				})
 			}
 		}
 	}
-}
-
-// expectStatus is the contract: bad tokens 401; invisible 404 (never
-// 403); visible-but-not-writable 403; anonymous writes 401.
-func expectStatus(anonymous, bad, canRead, canWrite, write bool) int {
-	switch {
-	case bad:
-		return http.StatusUnauthorized
-	case !write && canRead, write && canWrite:
-		return http.StatusOK
-	case write && anonymous:
-		return http.StatusUnauthorized
-	case !canRead:
-		return http.StatusNotFound
-	}
-	return http.StatusForbidden
 }

@@ -133,6 +133,15 @@ func PublicMessage(err error) string {
 	return err.Error()
 }
 
+// RootMounted is implemented by ecosystems whose protocol lives at fixed
+// paths of the server rather than below /api/v1/packages/{name}/{org}/
+// (OCI: /v2/). The daemon mounts the ecosystem's handler at each pattern
+// as well.
+type RootMounted interface {
+	// RootPatterns are http.ServeMux patterns, e.g. "/v2/".
+	RootPatterns() []string
+}
+
 // FilePublisher is implemented by ecosystems whose artifacts can be
 // published from one file through the REST API (`drok package publish`).
 type FilePublisher interface {
