@@ -451,7 +451,19 @@ func (p *Pipeline) DeleteVersions(ctx context.Context, pr Principal, k store.Pac
 
 // DeletePackage tombstones every live version and clears all tags.
 func (p *Pipeline) DeletePackage(ctx context.Context, pr Principal, k store.PackageKey) error {
+	return p.DeletePackageIf(ctx, pr, k, nil)
+}
+
+// DeletePackageIf is DeletePackage with a precondition: check (when not
+// nil) sees the package inside the deleting transaction and refuses by
+// returning an error (npm's `_rev` check).
+func (p *Pipeline) DeletePackageIf(ctx context.Context, pr Principal, k store.PackageKey, check func(store.Package) error) error {
 	err := p.Mutate(ctx, pr, Write, k, func(_ store.Tx, pkg *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
+		if check != nil {
+			if err := check(*pkg); err != nil {
+				return nil, nil, err
+			}
+		}
 		now := time.Now().UTC()
 		var changed []store.Version
 		for _, v := range vs {

@@ -33,7 +33,6 @@ type pkgState struct {
 
 	once [numVariants]sync.Once
 	docs [numVariants]*rendered
-	size int64
 }
 
 // matches reports whether st still describes pkg. Download counts are
@@ -72,48 +71,12 @@ func (st *pkgState) render(variant int) *rendered {
 	return st.docs[variant]
 }
 
-// docCache keeps the latest pkgState of recently read packages, bounded by
-// an approximate byte budget. Validity is checked by the caller after the
-// access check (rev, repo), so entries never need explicit invalidation.
-type docCache struct {
-	mu    sync.Mutex
-	m     map[store.PackageKey]*pkgState
-	bytes int64
-	max   int64
-}
-
-func newDocCache(maxBytes int64) *docCache {
-	return &docCache{m: map[store.PackageKey]*pkgState{}, max: maxBytes}
-}
-
-func (c *docCache) get(k store.PackageKey) *pkgState {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[k]
-}
-
-// put stores st for k unless a newer state is already cached.
-func (c *docCache) put(k store.PackageKey, st *pkgState) {
-	var size int64
+// stateSize estimates the memory st holds: parsed manifests plus up to
+// two renderings of each.
+func stateSize(st *pkgState) int64 {
+	size := int64(4096)
 	for _, v := range st.doc.versions {
-		size += int64(len(v.Meta)) * 4 // parsed metas plus up to two renderings
+		size += int64(len(v.Meta)) * 4
 	}
-	st.size = size + 4096
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[k]; ok {
-		if old.rev > st.rev {
-			return
-		}
-		c.bytes -= old.size
-	}
-	for c.bytes+st.size > c.max && len(c.m) > 0 {
-		for ek, e := range c.m { // evict an arbitrary entry
-			c.bytes -= e.size
-			delete(c.m, ek)
-			break
-		}
-	}
-	c.m[k] = st
-	c.bytes += st.size
+	return size
 }

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
@@ -21,8 +20,8 @@ const cacheBytes = 256 << 20
 
 type handler struct {
 	env      *ecosystems.Env
-	cache    *docCache
-	searches *searchCache
+	cache    *ecosystems.RevCache[*pkgState]
+	searches *ecosystems.RevCache[*searchEntry]
 }
 
 // request is one parsed npm request.
@@ -207,7 +206,7 @@ func (h *handler) state(q *request) (*pkgState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st := h.cache.get(k); st != nil && st.matches(pkg) {
+	if st, _, ok := h.cache.Get(k); ok && st.matches(pkg) {
 		return st, nil
 	}
 	res, err := h.env.Pipeline.Resolve(q.ctx, q.pr, k)
@@ -215,7 +214,7 @@ func (h *handler) state(q *request) (*pkgState, error) {
 		return nil, err
 	}
 	st := h.newState(q.ctx, res)
-	h.cache.put(k, st)
+	h.cache.Put(k, st, st.rev, stateSize(st))
 	return st, nil
 }
 
@@ -553,24 +552,8 @@ func setDeprecated(meta []byte, msg string) ([]byte, error) {
 // (a concurrent publish) is never deleted unseen.
 func (h *handler) deletePackage(q *request) {
 	k := q.key()
-	err := h.env.Pipeline.Mutate(q.ctx, q.pr, ecosystems.Write, k, func(_ store.Tx, pkg *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
-		if err := checkRev(q.route.Rev, pkg.Rev); err != nil {
-			return nil, nil, err
-		}
-		now := time.Now().UTC()
-		var changed []store.Version
-		for _, v := range vs {
-			if !v.IsDeleted() {
-				v.Deleted = now
-				changed = append(changed, v)
-			}
-		}
-		if len(changed) == 0 {
-			return nil, nil, fmt.Errorf("package %s: %w", k.Name, store.ErrNotFound)
-		}
-		pkg.Tags = nil
-		return changed, []store.Event{{Type: store.EventDeleted, Ecosystem: pkg.Ecosystem, Org: pkg.Org,
-			Repository: pkg.Repo, Package: pkg.Name, Time: now}}, nil
+	err := h.env.Pipeline.DeletePackageIf(q.ctx, q.pr, k, func(pkg store.Package) error {
+		return checkRev(q.route.Rev, pkg.Rev)
 	})
 	if err != nil {
 		h.fail(q, err, false)

@@ -91,9 +91,9 @@ func TestPackumentCache(t *testing.T) {
 	corgi := map[string]string{"Accept": AbbreviatedType}
 
 	w1 := te.do(alice, http.MethodGet, "cached", nil, corgi)
-	st1 := te.h.cache.get(key)
+	st1 := cachedState(te.h, key)
 	w2 := te.do(alice, http.MethodGet, "cached", nil, corgi)
-	st2 := te.h.cache.get(key)
+	st2 := cachedState(te.h, key)
 	if w1.Code != 200 || w2.Code != 200 || st1 == nil || st1 != st2 || st1.docs[variantAbbreviated] == nil {
 		t.Fatalf("second GET did not reuse the cached state: %d %d %p %p", w1.Code, w2.Code, st1, st2)
 	}
@@ -125,30 +125,15 @@ func TestPackumentCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	w3 := te.do(alice, http.MethodGet, "cached", nil, corgi)
-	if st3 := te.h.cache.get(key); st3 == st1 || w3.Header().Get("ETag") == etag || !strings.Contains(w3.Body.String(), `"deprecated":"oops"`) {
+	if st3 := cachedState(te.h, key); st3 == st1 || w3.Header().Get("ETag") == etag || !strings.Contains(w3.Body.String(), `"deprecated":"oops"`) {
 		t.Fatalf("stale packument after yank: %s", w3.Body)
 	}
 }
 
-func TestCacheEviction(t *testing.T) {
-	c := newDocCache(10_000)
-	mk := func(name string, rev int64) *pkgState {
-		v := testVersion(name, "1.0.0", `{"name":"`+name+`","version":"1.0.0","readme":"`+strings.Repeat("x", 1000)+`"}`)
-		p := NewPackument(store.Package{PackageKey: v.PackageKey, Rev: rev}, []store.Version{v}, "org", "")
-		return &pkgState{rev: rev, doc: p}
-	}
-	for i := range 20 {
-		c.put(store.PackageKey{Name: string(rune('a' + i))}, mk(string(rune('a'+i)), 1))
-	}
-	if c.bytes > c.max || len(c.m) == 0 || len(c.m) == 20 {
-		t.Fatalf("cache holds %d entries, %d bytes (max %d)", len(c.m), c.bytes, c.max)
-	}
-	k := store.PackageKey{Name: "z"}
-	c.put(k, mk("z", 5))
-	c.put(k, mk("z", 3))
-	if c.get(k).rev != 5 {
-		t.Fatal("an older state replaced a newer one")
-	}
+// cachedState returns the cached state of k, or nil.
+func cachedState(h *handler, k store.PackageKey) *pkgState {
+	st, _, _ := h.cache.Get(k)
+	return st
 }
 
 func TestHandlerRoutes(t *testing.T) {
@@ -309,7 +294,7 @@ func TestPackumentETagIgnoresDownloads(t *testing.T) {
 	}
 	key := store.PackageKey{Ecosystem: "npm", Org: "acme", Name: "dl"}
 	w := te.do(alice, http.MethodGet, "dl", nil, nil)
-	etag, st := w.Header().Get("ETag"), te.h.cache.get(key)
+	etag, st := w.Header().Get("ETag"), cachedState(te.h, key)
 	if w := te.do(alice, http.MethodGet, "dl/-/dl-1.0.0.tgz", nil, nil); w.Code != http.StatusOK {
 		t.Fatalf("download: %d", w.Code)
 	}
@@ -323,7 +308,7 @@ func TestPackumentETagIgnoresDownloads(t *testing.T) {
 	if w := te.do(alice, http.MethodGet, "dl", nil, map[string]string{"If-None-Match": etag}); w.Code != http.StatusNotModified {
 		t.Fatalf("conditional GET after a download flush: %d", w.Code)
 	}
-	if te.h.cache.get(key) != st {
+	if cachedState(te.h, key) != st {
 		t.Fatal("the download flush replaced the cached state")
 	}
 	// a real change still does

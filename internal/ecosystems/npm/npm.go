@@ -49,7 +49,7 @@ func (e *Ecosystem) Name() string { return ecosystems.NPM }
 // /api/v1/packages/npm/{org}/. Paths the protocol does not claim go to
 // env.REST.
 func (e *Ecosystem) Handler(env *ecosystems.Env) http.Handler {
-	return &handler{env: env, cache: newDocCache(cacheBytes), searches: newSearchCache(searchCacheSize)}
+	return &handler{env: env, cache: ecosystems.NewRevCache[*pkgState](cacheBytes), searches: ecosystems.NewRevCache[*searchEntry](searchCacheSize)}
 }
 
 // Normalize validates an npm package name (see ValidateName) and returns

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -201,11 +200,11 @@ func (e *searchEntry) object(score float64) searchObject {
 // version's manifest.
 func (h *handler) searchEntryOf(tx store.Tx, pkg store.Package) (*searchEntry, error) {
 	k := pkg.PackageKey
-	if e := h.searches.get(k); e != nil && e.rev == pkg.Rev {
+	if e, rev, ok := h.searches.Get(k); ok && rev == pkg.Rev {
 		return e, nil
 	}
 	var p *Packument
-	if st := h.cache.get(k); st != nil && st.rev == pkg.Rev {
+	if st, rev, ok := h.cache.Get(k); ok && rev == pkg.Rev {
 		p = st.doc
 	} else {
 		vs, err := tx.Versions(k)
@@ -215,7 +214,7 @@ func (h *handler) searchEntryOf(tx store.Tx, pkg store.Package) (*searchEntry, e
 		p = newVersionIndex(pkg, vs, "", "")
 	}
 	e := newSearchEntry(p)
-	h.searches.put(k, e)
+	h.searches.Put(k, e, e.rev, e.size)
 	return e, nil
 }
 
@@ -285,46 +284,6 @@ func truncateUTF8(s string, n int) string {
 		s = s[:len(s)-1]
 	}
 	return s
-}
-
-// searchCache keeps search entries by package, bounded by an approximate
-// byte budget; the caller checks the revision.
-type searchCache struct {
-	mu    sync.Mutex
-	m     map[store.PackageKey]*searchEntry
-	bytes int64
-	max   int64
-}
-
-func newSearchCache(maxBytes int64) *searchCache {
-	return &searchCache{m: map[store.PackageKey]*searchEntry{}, max: maxBytes}
-}
-
-func (c *searchCache) get(k store.PackageKey) *searchEntry {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[k]
-}
-
-func (c *searchCache) put(k store.PackageKey, e *searchEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[k]; ok {
-		if old.rev > e.rev {
-			return
-		}
-		c.bytes -= old.size
-		delete(c.m, k)
-	}
-	for c.bytes+e.size > c.max && len(c.m) > 0 {
-		for ek, old := range c.m { // evict an arbitrary entry
-			c.bytes -= old.size
-			delete(c.m, ek)
-			break
-		}
-	}
-	c.m[k] = e
-	c.bytes += e.size
 }
 
 // linkOf reads a URL from a string or {"url": ...} manifest field.
