@@ -159,10 +159,11 @@ func (h *handler) upload(q *request) {
 	// An early refusal leaves the body unread; draining it (bounded by the
 	// daemon's body limit) lets twine read the answer.
 	defer func() { _, _ = io.Copy(io.Discard, q.r.Body) }()
-	if err := h.env.Pipeline.Index.View(q.ctx, func(tx store.Tx) error {
-		return ecosystems.AuthorizePublisher(tx, q.pr, q.org)
-	}); err != nil {
-		h.fail(q, err)
+	// The project is authorized (Authorize, Write) as soon as the form
+	// names it, before any byte of the file is read; anonymous callers are
+	// refused at once.
+	if q.pr.Anonymous() {
+		h.fail(q, ecosystems.ErrLoginRequired)
 		return
 	}
 	mt, _, _ := mime.ParseMediaType(q.r.Header.Get("Content-Type"))

@@ -3,6 +3,7 @@ package pypi
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -257,6 +258,9 @@ func ParseMetadata(b []byte) (Metadata, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return m, fmt.Errorf("%w: a header line is larger than %d bytes", ErrMetadata, maxMetadataHeader)
+		}
 		return m, fmt.Errorf("%w: %w", ErrMetadata, err)
 	}
 	m = Metadata{MetadataVersion: fields["metadata-version"], Name: fields["name"], Version: fields["version"],

@@ -112,7 +112,6 @@ func (f *fixture) mustTwine(t *testing.T, token string, args ...string) string {
 	return out
 }
 
-
 // venv creates a fresh virtual environment (python3 -m venv) in a temp dir.
 func venv(t *testing.T) string {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"strings"
 
@@ -85,7 +86,10 @@ func ReadForm(mr *multipart.Reader, onFile func(f *Form, filename string, body i
 			if files > 1 {
 				return f, fmt.Errorf("%w: more than one file in the upload", ErrUpload)
 			}
-			if err := onFile(f, p.FileName(), p); err != nil {
+			// The raw filename parameter: Part.FileName would strip a
+			// directory ("../x.whl" → "x.whl") that must be refused instead.
+			_, params, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+			if err := onFile(f, params["filename"], p); err != nil {
 				return f, err
 			}
 			continue
