@@ -1,4 +1,5 @@
-# PyPI e2e tests: python3 with venv, pip, twine (>=4) and pypiserver (bench).
+# PyPI e2e tests: python3 with venv, pip, twine (>=4); bench/pypi: pypiserver
+# with its paste server and watchdog cache.
 if ! need python3; then
   apt_install python3 python3-venv python3-pip
 fi
@@ -20,4 +21,7 @@ if [ ! -x /opt/drok-clients/twine61/bin/twine ]; then
 fi
 if ! need pypi-server; then
   pip_install 'pypiserver>=2'
+fi
+if ! python3 -c 'import paste, watchdog' >/dev/null 2>&1; then
+  pip_install paste watchdog
 fi

@@ -1,0 +1,360 @@
+//go:build linux
+
+// Command pypi benchmarks drok's Python index against pypiserver on this
+// machine, side by side in one run, over loopback only.
+//
+// It starts drok (fresh data directory, org "bench") and pypiserver
+// (pypi-server run, the cached-dir backend, its threaded paste server, no
+// authentication) serving a directory holding the same wheel files, then:
+//
+//  1. uploads one project with -files wheels (bench-pkg, one wheel per
+//     version) and filler projects up to the first org size to drok with
+//     the legacy upload API, and writes the same files into pypiserver's
+//     directory;
+//  2. checks both project pages list every file;
+//  3. drives GET simple/bench-pkg/ (the PEP 503 HTML page, as pip fetches
+//     it) on drok and then pypiserver with -c keep-alive workers for
+//     -warmup plus -d, counting 200 responses; drok's requests carry the
+//     token (HTTP Basic), pypiserver's none;
+//  4. grows both to the next org size (-sizes) and measures again;
+//  5. uploads a -big-mb MiB wheel to drok while sampling its RSS and
+//     reports the growth over the RSS before the upload.
+//
+// It prints the figures and ratios and writes them as Markdown to -out.
+// A missed target is reported as MISSED but does not fail the run.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	files       int
+	sizes       []int
+	concurrency int
+	warmup      time.Duration
+	duration    time.Duration
+	bigMB       int
+	drokBin     string
+	pypiserver  string
+	out         string
+	keep        bool
+}
+
+func main() {
+	var o options
+	var sizes string
+	flag.IntVar(&o.files, "files", 500, "files (wheels) of the benchmark project")
+	flag.StringVar(&sizes, "sizes", "10,10000", "org sizes (projects) to measure at, ascending")
+	flag.IntVar(&o.concurrency, "c", 16, "concurrent keep-alive workers of the load generator")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up before each measured window")
+	flag.DurationVar(&o.duration, "d", 10*time.Second, "measured window per server and org size")
+	flag.IntVar(&o.bigMB, "big-mb", 500, "MiB of the large wheel uploaded for the memory check (0 to skip)")
+	flag.StringVar(&o.drokBin, "drok", "", "drok binary (default: build ./cmd/drok into the temp dir)")
+	flag.StringVar(&o.pypiserver, "pypiserver", "pypi-server", "pypiserver command")
+	flag.StringVar(&o.out, "out", "bench/out/pypi-results.md", "Markdown results file")
+	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory after the run")
+	flag.Parse()
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || (len(o.sizes) > 0 && n <= o.sizes[len(o.sizes)-1]) {
+			fmt.Fprintln(os.Stderr, "bench/pypi: -sizes must be ascending positive integers")
+			os.Exit(2)
+		}
+		o.sizes = append(o.sizes, n)
+	}
+	if o.files < 1 || o.concurrency < 1 || o.duration <= 0 || o.bigMB < 0 {
+		fmt.Fprintln(os.Stderr, "bench/pypi: -files, -c and -d must be positive")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/pypi: "+err.Error())
+		os.Exit(1)
+	}
+}
+
+// measurement is one org size's figures.
+type measurement struct {
+	size         int
+	drok, pypisv loadResult
+}
+
+func run(ctx context.Context, o options) error {
+	tmp, err := os.MkdirTemp("", "drok-bench-pypi-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Println("keeping temporary files in", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	if o.drokBin == "" {
+		o.drokBin = filepath.Join(tmp, "drok")
+		fmt.Println("building drok: go build -o " + o.drokBin + " ./cmd/drok")
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.drokBin, "./cmd/drok")
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("build drok: %w", err)
+		}
+	}
+	psVersion, err := exec.CommandContext(ctx, o.pypiserver, "--version").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("pypiserver (%s) is not installed: pip install 'pypiserver>=2' paste watchdog: %w", o.pypiserver, err)
+	}
+
+	fmt.Printf("generating %d wheels of bench-pkg\n", o.files)
+	var bench []wheel
+	for i := range o.files {
+		w, err := smallWheel("bench-pkg", fmt.Sprintf("1.%d", i))
+		if err != nil {
+			return err
+		}
+		bench = append(bench, w)
+	}
+	pkgDir := filepath.Join(tmp, "pypiserver-packages")
+	if err := os.MkdirAll(pkgDir, 0o755); err != nil {
+		return err
+	}
+
+	drok, err := startDrok(ctx, o.drokBin, tmp)
+	if err != nil {
+		return err
+	}
+	defer drok.Stop()
+	pypisv, err := startPypiserver(ctx, o.pypiserver, pkgDir, tmp)
+	if err != nil {
+		return err
+	}
+	defer pypisv.Stop()
+
+	start := time.Now()
+	if err := publish(ctx, drok, pkgDir, bench); err != nil {
+		return err
+	}
+	fmt.Printf("uploaded %d files of bench-pkg in %s\n", len(bench), time.Since(start).Round(time.Millisecond))
+
+	var results []measurement
+	projects := 1
+	for _, size := range o.sizes {
+		var fill []wheel
+		for i := projects; i < size; i++ {
+			w, err := smallWheel(fmt.Sprintf("filler-%05d", i), "1.0")
+			if err != nil {
+				return err
+			}
+			fill = append(fill, w)
+		}
+		start := time.Now()
+		if err := publish(ctx, drok, pkgDir, fill); err != nil {
+			return err
+		}
+		projects = size
+		fmt.Printf("\n== org size %d projects (%d uploaded in %s)\n", size, len(fill), time.Since(start).Round(time.Millisecond))
+		for _, s := range []*server{drok, pypisv} {
+			if err := checkPage(ctx, s, o.files); err != nil {
+				return err
+			}
+		}
+		m := measurement{size: size}
+		for _, x := range []struct {
+			s   *server
+			dst *loadResult
+		}{{drok, &m.drok}, {pypisv, &m.pypisv}} {
+			h := map[string][]string{}
+			if x.s.Auth != "" {
+				h["Authorization"] = []string{x.s.Auth}
+			}
+			res, err := runLoad(ctx, loadSpec{URL: x.s.Simple + "bench-pkg/", Header: h, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration})
+			if err != nil {
+				return fmt.Errorf("%s: %w", x.s.Name, err)
+			}
+			*x.dst = res
+			fmt.Printf("%-10s %9.0f GETs/s  p50 %-8s p99 %-8s %6.1f MB/s\n", x.s.Name, res.PerSecond(), res.P50.Round(time.Microsecond),
+				res.P99.Round(time.Microsecond), float64(res.Bytes)/res.Elapsed.Seconds()/1e6)
+		}
+		fmt.Printf("ratio      %9.2fx (target ≥ 5x)\n", m.drok.PerSecond()/m.pypisv.PerSecond())
+		results = append(results, m)
+	}
+
+	var rss *rssResult
+	if o.bigMB > 0 {
+		r, err := measureBigUpload(ctx, drok, tmp, int64(o.bigMB)<<20)
+		if err != nil {
+			return err
+		}
+		rss = &r
+		fmt.Printf("\n== %d MiB wheel upload to drok: %s, RSS %.1f MiB before, peak %.1f MiB, growth %.1f MiB (target < 64 MiB)\n",
+			o.bigMB, r.elapsed.Round(time.Millisecond), mib(r.before), mib(r.peak), mib(r.peak-r.before))
+	}
+	md := report(o, strings.TrimSpace(string(psVersion)), results, rss)
+	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Println("\nwrote", o.out)
+	return nil
+}
+
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
+
+// publish uploads ws to drok (8 at a time) and writes them into
+// pypiserver's directory.
+func publish(ctx context.Context, drok *server, pkgDir string, ws []wheel) error {
+	jobs := make(chan wheel)
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for w := range jobs {
+				if err := drok.upload(ctx, w.Project, w.Version, w.Filename, strings.NewReader(string(w.Data))); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					return
+				}
+			}
+		}()
+	}
+	var ferr error
+	for _, w := range ws {
+		if ferr = os.WriteFile(filepath.Join(pkgDir, w.Filename), w.Data, 0o644); ferr != nil {
+			break
+		}
+		select {
+		case jobs <- w:
+		case err := <-errs:
+			ferr = err
+		}
+		if ferr != nil {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if ferr != nil {
+		return ferr
+	}
+	select {
+	case err := <-errs:
+		return err
+	default:
+	}
+	return nil
+}
+
+// checkPage requires the project page to list every file.
+func checkPage(ctx context.Context, s *server, files int) error {
+	st, body, err := s.get(ctx, setupClient, s.Simple+"bench-pkg/")
+	if err != nil {
+		return fmt.Errorf("%s: project page: %w", s.Name, err)
+	}
+	if n := strings.Count(string(body), "<a "); st != 200 || n != files || !strings.Contains(string(body), "#sha256=") {
+		return s.failf("project page: status %d, %d links, want %d with #sha256=", st, n, files)
+	}
+	return nil
+}
+
+type rssResult struct {
+	before, peak int64
+	elapsed      time.Duration
+	samples      int
+}
+
+// measureBigUpload writes a big wheel to disk, then streams it to drok
+// while sampling the daemon's RSS.
+func measureBigUpload(ctx context.Context, drok *server, tmp string, size int64) (rssResult, error) {
+	var r rssResult
+	path := filepath.Join(tmp, "big.whl")
+	fmt.Printf("\nwriting a %d MiB wheel\n", size>>20)
+	name, err := writeBigWheel(path, "bench-big", "1.0", size)
+	if err != nil {
+		return r, err
+	}
+	runtime.GC()
+	time.Sleep(500 * time.Millisecond)
+	m, err := readProcMem(drok.PID)
+	if err != nil {
+		return r, err
+	}
+	r.before = m.RSS
+	f, err := os.Open(path)
+	if err != nil {
+		return r, err
+	}
+	defer f.Close()
+	sampler := startRSSSampler(drok.PID, 5*time.Millisecond)
+	start := time.Now()
+	uerr := drok.upload(ctx, "bench-big", "1.0", name, f)
+	r.elapsed = time.Since(start)
+	peak, samples, serr := sampler.Stop()
+	if uerr != nil {
+		return r, uerr
+	}
+	if serr != nil {
+		return r, serr
+	}
+	r.peak, r.samples = peak, samples
+	os.Remove(path)
+	return r, nil
+}
+
+func report(o options, psVersion string, ms []measurement, rss *rssResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# PyPI benchmark: drok vs pypiserver\n\n")
+	fmt.Fprintf(&b, "Run %s on %s, %d CPUs (%s/%s). pypiserver: %s (cached-dir backend, paste server, no auth).\n",
+		time.Now().UTC().Format(time.RFC3339), hostname(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, psVersion)
+	fmt.Fprintf(&b, "Project page of a project with %d wheels, `GET simple/bench-pkg/` (HTML), %d keep-alive workers, %s warm-up, %s window; drok with a token (Basic), pypiserver anonymous.\n\n",
+		o.files, o.concurrency, o.warmup, o.duration)
+	b.WriteString("| org size (projects) | drok GETs/s | pypiserver GETs/s | ratio | target | drok p50 / p99 | pypiserver p50 / p99 |\n|---|---|---|---|---|---|---|\n")
+	for _, m := range ms {
+		ratio := m.drok.PerSecond() / m.pypisv.PerSecond()
+		verdict := "met"
+		if ratio < 5 {
+			verdict = "MISSED"
+		}
+		fmt.Fprintf(&b, "| %d | %.0f | %.0f | %.2fx | ≥ 5x (%s) | %s / %s | %s / %s |\n", m.size, m.drok.PerSecond(), m.pypisv.PerSecond(), ratio, verdict,
+			m.drok.P50.Round(time.Microsecond), m.drok.P99.Round(time.Microsecond), m.pypisv.P50.Round(time.Microsecond), m.pypisv.P99.Round(time.Microsecond))
+	}
+	if len(ms) > 1 {
+		first, last := ms[0], ms[len(ms)-1]
+		fmt.Fprintf(&b, "\ndrok at %d projects: %.2f of its throughput at %d; pypiserver: %.2f.\n", last.size,
+			last.drok.PerSecond()/first.drok.PerSecond(), first.size, last.pypisv.PerSecond()/first.pypisv.PerSecond())
+	}
+	if rss != nil {
+		verdict := "met"
+		if rss.peak-rss.before >= 64<<20 {
+			verdict = "MISSED"
+		}
+		fmt.Fprintf(&b, "\nUpload of a %d MiB wheel to drok: %s; daemon RSS %.1f MiB before, peak %.1f MiB (%d samples), growth %.1f MiB (target < 64 MiB: %s).\n",
+			o.bigMB, rss.elapsed.Round(time.Millisecond), mib(rss.before), mib(rss.peak), rss.samples, mib(rss.peak-rss.before), verdict)
+	}
+	return b.String()
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown host"
+	}
+	return h
+}
