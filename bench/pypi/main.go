@@ -47,6 +47,7 @@ type options struct {
 	warmup      time.Duration
 	duration    time.Duration
 	bigMB       int
+	settle      time.Duration
 	drokBin     string
 	pypiserver  string
 	out         string
@@ -61,6 +62,7 @@ func main() {
 	flag.IntVar(&o.concurrency, "c", 16, "concurrent keep-alive workers of the load generator")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up before each measured window")
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "measured window per server and org size")
+	flag.DurationVar(&o.settle, "settle", 5*time.Second, "pause after uploads before measuring")
 	flag.IntVar(&o.bigMB, "big-mb", 500, "MiB of the large wheel uploaded for the memory check (0 to skip)")
 	flag.StringVar(&o.drokBin, "drok", "", "drok binary (default: build ./cmd/drok into the temp dir)")
 	flag.StringVar(&o.pypiserver, "pypiserver", "pypi-server", "pypiserver command")
@@ -90,6 +92,7 @@ func main() {
 // measurement is one org size's figures.
 type measurement struct {
 	size         int
+	load         string
 	drok, pypisv loadResult
 }
 
@@ -170,7 +173,12 @@ func run(ctx context.Context, o options) error {
 				return err
 			}
 		}
-		m := measurement{size: size}
+		// Let both servers (pypiserver's directory watcher) and the
+		// kernel's write-back settle after the uploads.
+		_ = exec.CommandContext(ctx, "sync").Run()
+		time.Sleep(o.settle)
+		m := measurement{size: size, load: loadAverage()}
+		fmt.Printf("load average before measuring: %s\n", m.load)
 		for _, x := range []struct {
 			s   *server
 			dst *loadResult
@@ -325,15 +333,15 @@ func report(o options, psVersion string, ms []measurement, rss *rssResult) strin
 		time.Now().UTC().Format(time.RFC3339), hostname(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, psVersion)
 	fmt.Fprintf(&b, "Project page of a project with %d wheels, `GET simple/bench-pkg/` (HTML), %d keep-alive workers, %s warm-up, %s window; drok with a token (Basic), pypiserver anonymous.\n\n",
 		o.files, o.concurrency, o.warmup, o.duration)
-	b.WriteString("| org size (projects) | drok GETs/s | pypiserver GETs/s | ratio | target | drok p50 / p99 | pypiserver p50 / p99 |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("| org size (projects) | drok GETs/s | pypiserver GETs/s | ratio | target | drok p50 / p99 | pypiserver p50 / p99 | load average before |\n|---|---|---|---|---|---|---|---|\n")
 	for _, m := range ms {
 		ratio := m.drok.PerSecond() / m.pypisv.PerSecond()
 		verdict := "met"
 		if ratio < 5 {
 			verdict = "MISSED"
 		}
-		fmt.Fprintf(&b, "| %d | %.0f | %.0f | %.2fx | ≥ 5x (%s) | %s / %s | %s / %s |\n", m.size, m.drok.PerSecond(), m.pypisv.PerSecond(), ratio, verdict,
-			m.drok.P50.Round(time.Microsecond), m.drok.P99.Round(time.Microsecond), m.pypisv.P50.Round(time.Microsecond), m.pypisv.P99.Round(time.Microsecond))
+		fmt.Fprintf(&b, "| %d | %.0f | %.0f | %.2fx | ≥ 5x (%s) | %s / %s | %s / %s | %s |\n", m.size, m.drok.PerSecond(), m.pypisv.PerSecond(), ratio, verdict,
+			m.drok.P50.Round(time.Microsecond), m.drok.P99.Round(time.Microsecond), m.pypisv.P50.Round(time.Microsecond), m.pypisv.P99.Round(time.Microsecond), m.load)
 	}
 	if len(ms) > 1 {
 		first, last := ms[0], ms[len(ms)-1]
@@ -357,4 +365,17 @@ func hostname() string {
 		return "unknown host"
 	}
 	return h
+}
+
+// loadAverage returns the 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
