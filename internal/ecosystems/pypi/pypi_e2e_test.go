@@ -356,13 +356,28 @@ func TestPyPITwinePipYank(t *testing.T) {
 		t.Fatalf("files changed by refused uploads: %+v", p.Files)
 	}
 
-	// The project is private to the org: anonymous pip sees nothing.
+	// The project is private to the org: anonymous pip sees nothing,
+	// while a project linked to a public repository installs anonymously.
+	public := "public"
+	if _, err := f.srv.Client.CreateRepo(context.Background(), "acme", client.RepoEdit{Name: "open-tool", Visibility: &public}); err != nil {
+		t.Fatal(err)
+	}
+	on, od := pypi.BuildWheel(t, pypi.DistSpec{Name: "open-tool", Version: "3.0"})
+	f.mustTwine(t, tok, writeDist(t, on, od))
 	anon := venv(t)
 	out, err = f.pip(t, anon, "", "hello-world")
 	if err == nil || installed(t, anon, "hello_world") != "" {
 		t.Fatalf("anonymous pip installed a private project:\n%s", out)
 	}
-	st, _, h := f.get(t, "simple/hello-world/", "", nil)
+	f.mustPip(t, anon, "", "open-tool")
+	if v := installed(t, anon, "open_tool"); v != "3.0" {
+		t.Fatalf("anonymous pip installed open-tool %q, want 3.0", v)
+	}
+	st, root, h := f.get(t, "simple/", "", nil)
+	if st != http.StatusOK || !strings.Contains(string(root), "open-tool/") || strings.Contains(string(root), "hello-world") {
+		t.Fatalf("anonymous root page: %d\n%s", st, root)
+	}
+	st, _, h = f.get(t, "simple/hello-world/", "", nil)
 	if st != http.StatusUnauthorized || !strings.HasPrefix(h.Get("WWW-Authenticate"), "Basic") {
 		t.Fatalf("anonymous project page: %d %q", st, h.Get("WWW-Authenticate"))
 	}

@@ -3,6 +3,8 @@ package pypi_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -424,5 +426,33 @@ func TestPyPIPublishFileThroughREST(t *testing.T) {
 	_, liar := pypi.BuildWheel(t, pypi.DistSpec{Name: "rest-pkg", Version: "0.2", MetaVersion: "0.3"})
 	if _, err := f.srv.Client.Publish(ctx, "acme", "", "rest_pkg-0.2-py3-none-any.whl", bytes.NewReader(liar)); err == nil || !strings.Contains(err.Error(), "version") {
 		t.Fatalf("lying wheel accepted: %v", err)
+	}
+}
+
+// TestPyPIOversizedUpload: an upload over the daemon's body limit is 413
+// and leaves no blob, no temp file and no project.
+func TestPyPIOversizedUpload(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, daemontest.WithMaxBody(1<<20))
+	// Random base64 text: deflate cannot shrink it below the limit.
+	raw := make([]byte, 3<<19)
+	_, _ = rand.Read(raw)
+	big := base64.StdEncoding.EncodeToString(raw)
+	fn, data := pypi.BuildWheel(t, pypi.DistSpec{Name: "huge", Version: "1.0", Extra: []pypi.Entry{{Name: "huge/blob.txt", Body: big}}})
+	if len(data) <= 1<<20 {
+		t.Fatalf("test wheel is only %d bytes", len(data))
+	}
+	// Sent without Content-Length, so the limit is met while the file streams.
+	ct, body := uploadForm(t, wheelFields("huge", "1.0"), fn, data)
+	before := blobFiles(t, f.srv.DataDir)
+	st, resp, _ := f.do(t, http.MethodPost, "", f.srv.AdminToken, struct{ *bytes.Reader }{bytes.NewReader(body)}, map[string]string{"Content-Type": ct})
+	if st != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversized upload: %d %s", st, resp)
+	}
+	if after := blobFiles(t, f.srv.DataDir); !slices.Equal(before, after) {
+		t.Errorf("oversized upload left files: %v", after)
+	}
+	if st, _, _ := f.get(t, "simple/huge/", f.srv.AdminToken, nil); st != http.StatusNotFound {
+		t.Errorf("project exists: %d", st)
 	}
 }
