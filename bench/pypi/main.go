@@ -3,22 +3,22 @@
 // Command pypi benchmarks drok's Python index against pypiserver on this
 // machine, side by side in one run, over loopback only.
 //
-// It starts drok (fresh data directory, org "bench") and pypiserver
-// (pypi-server run, the cached-dir backend, its threaded paste server, no
-// authentication) serving a directory holding the same wheel files, then:
+// For each org size in -sizes it starts one drok (fresh data directory,
+// org "bench") and one pypiserver (pypi-server run, the cached-dir
+// backend, its threaded paste server, no authentication), then:
 //
 //  1. uploads one project with -files wheels (bench-pkg, one wheel per
-//     version) and filler projects up to the first org size to drok with
-//     the legacy upload API, and writes the same files into pypiserver's
-//     directory;
-//  2. checks both project pages list every file;
-//  3. drives GET simple/bench-pkg/ (the PEP 503 HTML page, as pip fetches
-//     it) on drok and then pypiserver with -c keep-alive workers for
-//     -warmup plus -d, counting 200 responses; drok's requests carry the
-//     token (HTTP Basic), pypiserver's none;
-//  4. grows both to the next org size (-sizes) and measures again;
-//  5. uploads a -big-mb MiB wheel to drok while sampling its RSS and
-//     reports the growth over the RSS before the upload.
+//     version) plus filler projects up to the org size to that drok with
+//     the legacy upload API, and writes the same files into that
+//     pypiserver's directory;
+//  2. checks every project page lists every file with its sha256;
+//  3. in -rounds interleaved rounds, drives GET simple/bench-pkg/ (the
+//     PEP 503 HTML page, as pip fetches it) on each server of each size in
+//     turn, never two at once, with -c keep-alive workers for -warmup plus
+//     -d, counting 200 responses; drok's requests carry the token (HTTP
+//     Basic), pypiserver's none;
+//  4. uploads a -big-mb MiB wheel to the largest drok while sampling its
+//     RSS and reports the growth over the RSS before the upload.
 //
 // It prints the figures and ratios and writes them as Markdown to -out.
 // A missed target is reported as MISSED but does not fail the run.
@@ -48,6 +48,7 @@ type options struct {
 	duration    time.Duration
 	bigMB       int
 	settle      time.Duration
+	rounds      int
 	drokBin     string
 	pypiserver  string
 	out         string
@@ -61,7 +62,8 @@ func main() {
 	flag.StringVar(&sizes, "sizes", "10,10000", "org sizes (projects) to measure at, ascending")
 	flag.IntVar(&o.concurrency, "c", 16, "concurrent keep-alive workers of the load generator")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up before each measured window")
-	flag.DurationVar(&o.duration, "d", 10*time.Second, "measured window per server and org size")
+	flag.DurationVar(&o.duration, "d", 6*time.Second, "measured window per server, org size and round")
+	flag.IntVar(&o.rounds, "rounds", 3, "interleaved measurement rounds over all org sizes")
 	flag.DurationVar(&o.settle, "settle", 5*time.Second, "pause after uploads before measuring")
 	flag.IntVar(&o.bigMB, "big-mb", 500, "MiB of the large wheel uploaded for the memory check (0 to skip)")
 	flag.StringVar(&o.drokBin, "drok", "", "drok binary (default: build ./cmd/drok into the temp dir)")
@@ -77,7 +79,7 @@ func main() {
 		}
 		o.sizes = append(o.sizes, n)
 	}
-	if o.files < 1 || o.concurrency < 1 || o.duration <= 0 || o.bigMB < 0 {
+	if o.files < 1 || o.rounds < 1 || o.concurrency < 1 || o.duration <= 0 || o.bigMB < 0 {
 		fmt.Fprintln(os.Stderr, "bench/pypi: -files, -c and -d must be positive")
 		os.Exit(2)
 	}
@@ -93,7 +95,32 @@ func main() {
 type measurement struct {
 	size         int
 	load         string
-	drok, pypisv loadResult
+	drok, pypisv sum
+}
+
+// sum accumulates load results over rounds.
+type sum struct {
+	requests int64
+	elapsed  time.Duration
+	p50, p99 []time.Duration
+}
+
+func (s *sum) add(r loadResult) {
+	s.requests += r.Requests
+	s.elapsed += r.Elapsed
+	s.p50, s.p99 = append(s.p50, r.P50), append(s.p99, r.P99)
+}
+
+// PerSecond is the throughput over every round.
+func (s sum) PerSecond() float64 { return float64(s.requests) / s.elapsed.Seconds() }
+
+// latencies renders the per-round p50 / p99.
+func (s sum) latencies() string {
+	var parts []string
+	for i := range s.p50 {
+		parts = append(parts, s.p50[i].Round(10*time.Microsecond).String()+" / "+s.p99[i].Round(10*time.Microsecond).String())
+	}
+	return strings.Join(parts, ", ")
 }
 
 func run(ctx context.Context, o options) error {
@@ -129,75 +156,98 @@ func run(ctx context.Context, o options) error {
 		}
 		bench = append(bench, w)
 	}
-	pkgDir := filepath.Join(tmp, "pypiserver-packages")
-	if err := os.MkdirAll(pkgDir, 0o755); err != nil {
-		return err
-	}
 
-	drok, err := startDrok(ctx, o.drokBin, tmp)
-	if err != nil {
-		return err
+	// One drok and one pypiserver per org size, filled once, so the sizes
+	// can be measured in interleaved rounds (background load then falls on
+	// every configuration alike).
+	type pair struct {
+		size         int
+		drok, pypisv *server
 	}
-	defer drok.Stop()
-	pypisv, err := startPypiserver(ctx, o.pypiserver, pkgDir, tmp)
-	if err != nil {
-		return err
-	}
-	defer pypisv.Stop()
-
-	start := time.Now()
-	if err := publish(ctx, drok, pkgDir, bench); err != nil {
-		return err
-	}
-	fmt.Printf("uploaded %d files of bench-pkg in %s\n", len(bench), time.Since(start).Round(time.Millisecond))
-
-	var results []measurement
-	projects := 1
+	var pairs []*pair
+	defer func() {
+		for _, p := range pairs {
+			if p.drok != nil {
+				p.drok.Stop()
+			}
+			if p.pypisv != nil {
+				p.pypisv.Stop()
+			}
+		}
+	}()
 	for _, size := range o.sizes {
-		var fill []wheel
-		for i := projects; i < size; i++ {
+		dir := filepath.Join(tmp, fmt.Sprintf("size-%d", size))
+		pkgDir := filepath.Join(dir, "pypiserver-packages")
+		if err := os.MkdirAll(pkgDir, 0o755); err != nil {
+			return err
+		}
+		p := &pair{size: size}
+		pairs = append(pairs, p)
+		if p.drok, err = startDrok(ctx, o.drokBin, dir); err != nil {
+			return err
+		}
+		if p.pypisv, err = startPypiserver(ctx, o.pypiserver, pkgDir, dir); err != nil {
+			return err
+		}
+		files := append([]wheel{}, bench...)
+		for i := 1; i < size; i++ {
 			w, err := smallWheel(fmt.Sprintf("filler-%05d", i), "1.0")
 			if err != nil {
 				return err
 			}
-			fill = append(fill, w)
+			files = append(files, w)
 		}
 		start := time.Now()
-		if err := publish(ctx, drok, pkgDir, fill); err != nil {
+		if err := publish(ctx, p.drok, pkgDir, files); err != nil {
 			return err
 		}
-		projects = size
-		fmt.Printf("\n== org size %d projects (%d uploaded in %s)\n", size, len(fill), time.Since(start).Round(time.Millisecond))
-		for _, s := range []*server{drok, pypisv} {
+		fmt.Printf("org size %d: uploaded %d files (%d projects) to drok in %s and wrote them for pypiserver\n",
+			size, len(files), size, time.Since(start).Round(time.Millisecond))
+		for _, s := range []*server{p.drok, p.pypisv} {
 			if err := checkPage(ctx, s, o.files); err != nil {
 				return err
 			}
 		}
-		// Let both servers (pypiserver's directory watcher) and the
-		// kernel's write-back settle after the uploads.
-		_ = exec.CommandContext(ctx, "sync").Run()
-		time.Sleep(o.settle)
-		m := measurement{size: size, load: loadAverage()}
-		fmt.Printf("load average before measuring: %s\n", m.load)
-		for _, x := range []struct {
-			s   *server
-			dst *loadResult
-		}{{drok, &m.drok}, {pypisv, &m.pypisv}} {
-			h := map[string][]string{}
-			if x.s.Auth != "" {
-				h["Authorization"] = []string{x.s.Auth}
-			}
-			res, err := runLoad(ctx, loadSpec{URL: x.s.Simple + "bench-pkg/", Header: h, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration})
-			if err != nil {
-				return fmt.Errorf("%s: %w", x.s.Name, err)
-			}
-			*x.dst = res
-			fmt.Printf("%-10s %9.0f GETs/s  p50 %-8s p99 %-8s %6.1f MB/s\n", x.s.Name, res.PerSecond(), res.P50.Round(time.Microsecond),
-				res.P99.Round(time.Microsecond), float64(res.Bytes)/res.Elapsed.Seconds()/1e6)
-		}
-		fmt.Printf("ratio      %9.2fx (target ≥ 5x)\n", m.drok.PerSecond()/m.pypisv.PerSecond())
-		results = append(results, m)
 	}
+	// Let pypiserver's directory watchers and the kernel's write-back settle.
+	_ = exec.CommandContext(ctx, "sync").Run()
+	time.Sleep(o.settle)
+
+	results := make([]measurement, len(pairs))
+	for i, p := range pairs {
+		results[i].size = p.size
+	}
+	for round := 1; round <= o.rounds; round++ {
+		for i, p := range pairs {
+			m := &results[i]
+			load := loadAverage()
+			if round == 1 {
+				m.load = load
+			}
+			for _, x := range []struct {
+				s   *server
+				dst *sum
+			}{{p.drok, &m.drok}, {p.pypisv, &m.pypisv}} {
+				h := map[string][]string{}
+				if x.s.Auth != "" {
+					h["Authorization"] = []string{x.s.Auth}
+				}
+				res, err := runLoad(ctx, loadSpec{URL: x.s.Simple + "bench-pkg/", Header: h, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration})
+				if err != nil {
+					return fmt.Errorf("%s: %w", x.s.Name, err)
+				}
+				fmt.Printf("round %d, org size %5d, %-10s %9.0f GETs/s  p50 %-8s p99 %-8s (load %s)\n", round, p.size, x.s.Name, res.PerSecond(),
+					res.P50.Round(time.Microsecond), res.P99.Round(time.Microsecond), load)
+				x.dst.add(res)
+			}
+		}
+	}
+	fmt.Println()
+	for _, m := range results {
+		fmt.Printf("org size %5d: drok %9.0f GETs/s, pypiserver %7.1f GETs/s, ratio %.2fx (target ≥ 5x)\n",
+			m.size, m.drok.PerSecond(), m.pypisv.PerSecond(), m.drok.PerSecond()/m.pypisv.PerSecond())
+	}
+	drok := pairs[len(pairs)-1].drok
 
 	var rss *rssResult
 	if o.bigMB > 0 {
@@ -331,17 +381,17 @@ func report(o options, psVersion string, ms []measurement, rss *rssResult) strin
 	fmt.Fprintf(&b, "# PyPI benchmark: drok vs pypiserver\n\n")
 	fmt.Fprintf(&b, "Run %s on %s, %d CPUs (%s/%s). pypiserver: %s (cached-dir backend, paste server, no auth).\n",
 		time.Now().UTC().Format(time.RFC3339), hostname(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, psVersion)
-	fmt.Fprintf(&b, "Project page of a project with %d wheels, `GET simple/bench-pkg/` (HTML), %d keep-alive workers, %s warm-up, %s window; drok with a token (Basic), pypiserver anonymous.\n\n",
-		o.files, o.concurrency, o.warmup, o.duration)
-	b.WriteString("| org size (projects) | drok GETs/s | pypiserver GETs/s | ratio | target | drok p50 / p99 | pypiserver p50 / p99 | load average before |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "Project page of a project with %d wheels, `GET simple/bench-pkg/` (HTML), %d keep-alive workers, %s warm-up and %s window per server, size and round, %d interleaved rounds; drok with a token (Basic), pypiserver anonymous.\n\n",
+		o.files, o.concurrency, o.warmup, o.duration, o.rounds)
+	b.WriteString("| org size (projects) | drok GETs/s | pypiserver GETs/s | ratio | target | drok p50 / p99 per round | pypiserver p50 / p99 per round | load average before |\n|---|---|---|---|---|---|---|---|\n")
 	for _, m := range ms {
 		ratio := m.drok.PerSecond() / m.pypisv.PerSecond()
 		verdict := "met"
 		if ratio < 5 {
 			verdict = "MISSED"
 		}
-		fmt.Fprintf(&b, "| %d | %.0f | %.0f | %.2fx | ≥ 5x (%s) | %s / %s | %s / %s | %s |\n", m.size, m.drok.PerSecond(), m.pypisv.PerSecond(), ratio, verdict,
-			m.drok.P50.Round(time.Microsecond), m.drok.P99.Round(time.Microsecond), m.pypisv.P50.Round(time.Microsecond), m.pypisv.P99.Round(time.Microsecond), m.load)
+		fmt.Fprintf(&b, "| %d | %.0f | %.1f | %.2fx | ≥ 5x (%s) | %s | %s | %s |\n", m.size, m.drok.PerSecond(), m.pypisv.PerSecond(), ratio, verdict,
+			m.drok.latencies(), m.pypisv.latencies(), m.load)
 	}
 	if len(ms) > 1 {
 		first, last := ms[0], ms[len(ms)-1]
