@@ -180,12 +180,11 @@ func validSHA256(s string) bool {
 
 // inspected is a staged file with its validated core metadata.
 type inspected struct {
-	dist     Dist
-	meta     Metadata
-	metaRaw  []byte
-	staged   store.Staged
-	blob     store.BlobInfo
-	checkSum string
+	dist    Dist
+	meta    Metadata
+	metaRaw []byte
+	staged  store.Staged
+	blob    store.BlobInfo
 }
 
 // inspect reads the staged archive and checks it against d (and the form,
@@ -297,12 +296,9 @@ func commitUpload(ctx context.Context, env *ecosystems.Env, pr ecosystems.Princi
 	if err := in.staged.Commit(); err != nil {
 		return none, fmt.Errorf("upload %s: store file: %w", fn, err)
 	}
-	contentType := "application/octet-stream"
-	switch {
-	case in.dist.Kind == Wheel, strings.HasSuffix(strings.ToLower(fn), ".zip"):
+	contentType := "application/gzip"
+	if in.dist.Kind == Wheel || strings.HasSuffix(strings.ToLower(fn), ".zip") {
 		contentType = "application/zip"
-	default:
-		contentType = "application/gzip"
 	}
 	file := store.File{Name: fn, SHA256: in.blob.SHA256, Size: in.blob.Size, ContentType: contentType}
 	res, err := env.Pipeline.Publish(ctx, pr, ecosystems.PublishRequest{
