@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drok-dev/drok/internal/daemon/client"
 	"github.com/drok-dev/drok/internal/daemon/daemontest"
 	"github.com/drok-dev/drok/internal/ecosystems/pypi"
 )
@@ -454,5 +455,56 @@ func TestPyPIOversizedUpload(t *testing.T) {
 	}
 	if st, _, _ := f.get(t, "simple/huge/", f.srv.AdminToken, nil); st != http.StatusNotFound {
 		t.Errorf("project exists: %d", st)
+	}
+}
+
+// TestPyPIChangesApplyAtOnce: a visibility change and a token revocation
+// take effect on the very next request, cached pages included.
+func TestPyPIChangesApplyAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	public, private := "public", "private"
+	if _, err := f.srv.Client.CreateRepo(ctx, "acme", client.RepoEdit{Name: "flip", Visibility: &public}); err != nil {
+		t.Fatal(err)
+	}
+	fn, data := pypi.BuildWheel(t, pypi.DistSpec{Name: "flip", Version: "1.0"})
+	if st, body := f.post(t, f.srv.AdminToken, wheelFields("flip", "1.0"), fn, data); st != http.StatusOK {
+		t.Fatalf("upload: %d %s", st, body)
+	}
+	tk, err := f.srv.Client.CreateToken(ctx, client.CreateToken{Name: "reader", Scopes: []string{"package:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"", tk.Secret} {
+		for range 2 { // the second read is served from the caches
+			if st, _, _ := f.get(t, "simple/flip/", tok, nil); st != http.StatusOK {
+				t.Fatalf("public project (token %v): %d", tok != "", st)
+			}
+			if _, root, _ := f.get(t, "simple/", tok, nil); !strings.Contains(string(root), "flip/") {
+				t.Fatalf("root page lacks the public project")
+			}
+		}
+	}
+	if _, err := f.srv.Client.EditRepo(ctx, "acme", "flip", client.RepoEdit{Visibility: &private}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, h := f.get(t, "simple/flip/", "", nil); st != http.StatusUnauthorized || h.Get("WWW-Authenticate") == "" {
+		t.Errorf("anonymous read after the repository turned private: %d", st)
+	}
+	if st, _, _ := f.get(t, "files/flip/1.0/"+fn, "", nil); st != http.StatusUnauthorized {
+		t.Errorf("anonymous download after the repository turned private: %d", st)
+	}
+	if st, root, _ := f.get(t, "simple/", "", nil); st == http.StatusOK && strings.Contains(string(root), "flip/") {
+		t.Errorf("root page still lists the private project to anonymous callers")
+	}
+	if st, _, _ := f.get(t, "simple/flip/", tk.Secret, nil); st != http.StatusOK {
+		t.Errorf("admin's read token after the change: %d", st)
+	}
+	if err := f.srv.Client.RevokeToken(ctx, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, _ := f.get(t, "simple/flip/", tk.Secret, nil); st != http.StatusUnauthorized {
+		t.Errorf("revoked token: %d", st)
 	}
 }
