@@ -134,7 +134,13 @@ func TestPipRunWritesFiles(t *testing.T) {
 		t.Fatalf("python3 with pip and twine is required (apt-get install python3; pip install twine): %v", err)
 	}
 	cmd := exec.Command(py, "-m", "pip", "config", "get", "global.index-url")
-	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "PIP_CONFIG_FILE=", "VIRTUAL_ENV=")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PIP_") && !strings.HasPrefix(kv, "VIRTUAL_ENV=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"))
 	out, err := cmd.CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "http://__token__:drok_secret@127.0.0.1:5873/api/v1/packages/pypi/acme/simple/" {
 		t.Errorf("pip config get: %v %s", err, out)

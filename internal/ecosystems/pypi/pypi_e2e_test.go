@@ -57,8 +57,17 @@ func (f *fixture) index(token string) string {
 	return u.String()
 }
 
+// env is the clients' environment: the caller's, without pip and twine
+// settings (a PIP_FIND_LINKS or TWINE_REPOSITORY_URL would make the tests
+// hit something else), plus a private HOME.
 func (f *fixture) env() []string {
-	return append(os.Environ(), "HOME="+f.home, "TWINE_NON_INTERACTIVE=1", "PIP_CONFIG_FILE=/dev/null",
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PIP_") && !strings.HasPrefix(kv, "TWINE_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "HOME="+f.home, "TWINE_NON_INTERACTIVE=1", "PIP_CONFIG_FILE=/dev/null",
 		"PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring", "NO_COLOR=1", "PIP_DISABLE_PIP_VERSION_CHECK=1")
 }
 
@@ -311,9 +320,13 @@ func TestPyPITwinePipYank(t *testing.T) {
 	}
 
 	env := venv(t)
-	f.mustPip(t, env, tok, "hello-world")
+	out := f.mustPip(t, env, tok, "hello-world")
 	if v := installed(t, env, "hello_world"); v != "1.1" {
 		t.Fatalf("pip installed %q, want 1.1", v)
+	}
+	// pip read the dependencies from the PEP 658 metadata file.
+	if !strings.Contains(out, "hello_world-1.1-py3-none-any.whl.metadata") {
+		t.Errorf("pip did not use the metadata file:\n%s", out)
 	}
 
 	// Yank 1.1: plain install picks 1.0, a pinned install still gets 1.1.
