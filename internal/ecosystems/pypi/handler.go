@@ -191,7 +191,7 @@ func (h *handler) upload(q *request) {
 		}
 		dist = d
 		k := store.PackageKey{Ecosystem: ecosystems.PyPI, Org: q.org, Name: NormalizeName(f.Name)}
-		switch err := precheckFile(q.ctx, h.env, q.pr, k, filename, f.SHA256); {
+		switch err := precheckFile(q.ctx, h.env, q.pr, k, d.Version, filename, f.SHA256); {
 		case errors.Is(err, errIdentical):
 			identical = true
 			return nil

@@ -321,7 +321,11 @@ func TestPyPIFilenamesNeverReused(t *testing.T) {
 			t.Errorf("new file for a deleted version: %d %s", st, body)
 		}
 	}
+	before := blobFiles(t, f.srv.DataDir)
 	check()
+	if after := blobFiles(t, f.srv.DataDir); !slices.Equal(before, after) {
+		t.Errorf("refused uploads stored blobs: %v", after)
+	}
 	f.srv.Stop()
 	f.srv = daemontest.StartIn(t, f.srv.DataDir)
 	f.root = f.srv.URL + "/api/v1/packages/pypi/acme/"

@@ -234,21 +234,27 @@ func inspect(staged store.Staged, d Dist, f *Form) (*inspected, error) {
 }
 
 // precheckFile answers, before the file is received, whether filename
-// can still be uploaded to project key: nil when it is free, errIdentical
-// when the same bytes (by digest) are already there, an error wrapping
-// store.ErrConflict when it is taken (or was deleted).
-func precheckFile(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, k store.PackageKey, filename, digest string) error {
+// can still be uploaded to version of project key: nil when it is free,
+// errIdentical when the same bytes (by digest) are already there, an
+// error wrapping store.ErrConflict when the name is taken or the version
+// was deleted. The pipeline repeats the check in its transaction.
+func precheckFile(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, k store.PackageKey, version, filename, digest string) error {
 	return env.Pipeline.Index.View(ctx, func(tx store.Tx) error {
 		if err := ecosystems.Authorize(tx, pr, ecosystems.Write, k); err != nil {
 			return err
 		}
-		return fileTaken(tx, k, filename, digest)
+		return fileTaken(tx, k, version, filename, digest)
 	})
 }
 
 var errIdentical = errors.New("identical file already uploaded")
 
-func fileTaken(tx store.Tx, k store.PackageKey, filename, digest string) error {
+func fileTaken(tx store.Tx, k store.PackageKey, version, filename, digest string) error {
+	if v, err := tx.Version(k, version); err == nil && v.IsDeleted() {
+		return fmt.Errorf("version %s was deleted and can never be uploaded again: %w", version, store.ErrTombstoned)
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	vs, err := tx.Versions(k)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -280,7 +286,7 @@ func commitUpload(ctx context.Context, env *ecosystems.Env, pr ecosystems.Princi
 	var none ecosystems.PublishResult
 	key := store.PackageKey{Ecosystem: ecosystems.PyPI, Org: org, Name: NormalizeName(in.meta.Name)}
 	fn := in.dist.Filename
-	switch err := precheckFile(ctx, env, pr, key, fn, in.blob.SHA256); {
+	switch err := precheckFile(ctx, env, pr, key, in.meta.Version, fn, in.blob.SHA256); {
 	case errors.Is(err, errIdentical):
 	case err != nil:
 		return none, fmt.Errorf("upload %s: %w", fn, err)
