@@ -74,6 +74,11 @@ type PublishRequest struct {
 	// UpdatePackage, when set, may change package-level metadata inside the
 	// publish transaction.
 	UpdatePackage func(pkg *store.Package) error
+	// UpdateVersion, when set, may change the version record (its Meta,
+	// with the new files already appended) inside the publish
+	// transaction, e.g. to merge per-file metadata when AddFiles adds a
+	// file to an existing version.
+	UpdateVersion func(v *store.Version) error
 }
 
 // PublishResult reports what a publish did.
@@ -159,6 +164,11 @@ func (p *Pipeline) Publish(ctx context.Context, pr Principal, req PublishRequest
 		}
 		if req.Meta != nil {
 			v.Meta = req.Meta
+		}
+		if req.UpdateVersion != nil {
+			if err := req.UpdateVersion(&v); err != nil {
+				return err
+			}
 		}
 		if err := tx.PutVersion(v); err != nil {
 			return err

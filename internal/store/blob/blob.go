@@ -95,6 +95,20 @@ type staged struct {
 
 func (b *staged) Info() store.BlobInfo { return b.info }
 
+var _ store.ReadableStaged = (*staged)(nil)
+
+// OpenStaged implements store.ReadableStaged.
+func (b *staged) OpenStaged() (store.StagedFile, error) {
+	if b.done {
+		return nil, errors.New("blob already committed or discarded")
+	}
+	f, err := os.Open(b.tmp)
+	if err != nil {
+		return nil, fmt.Errorf("open staged blob: %w", err)
+	}
+	return f, nil
+}
+
 func (b *staged) Discard() {
 	if !b.done {
 		os.Remove(b.tmp)

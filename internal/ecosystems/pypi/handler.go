@@ -1,0 +1,418 @@
+package pypi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/drok-dev/drok/internal/ecosystems"
+	"github.com/drok-dev/drok/internal/store"
+)
+
+// pageCacheBytes is the approximate memory budget of rendered pages.
+const pageCacheBytes = 128 << 20
+
+// realm is the HTTP Basic realm of the challenge.
+const realm = `Basic realm="drok"`
+
+type handler struct {
+	env   *ecosystems.Env
+	pages *pageCache
+	roots *store.GenCache[rootKey, *rendered]
+}
+
+type rootKey struct {
+	user   string
+	admin  bool
+	scopes string
+	org    string
+	format Format
+}
+
+func newHandler(env *ecosystems.Env) *handler {
+	return &handler{env: env, pages: newPageCache(pageCacheBytes),
+		roots: store.NewGenCache[rootKey, *rendered](env.Pipeline.Index, 10000)}
+}
+
+// request is one parsed PyPI request.
+type request struct {
+	w     http.ResponseWriter
+	r     *http.Request
+	ctx   context.Context
+	pr    ecosystems.Principal
+	org   string
+	route Route
+}
+
+func (q *request) key() store.PackageKey {
+	return store.PackageKey{Ecosystem: ecosystems.PyPI, Org: q.org, Name: NormalizeName(q.route.Name)}
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	pr, err := ecosystems.PrincipalFrom(r.Context())
+	q := &request{w: w, r: r, ctx: r.Context(), pr: pr, org: ecosystems.Org(r), route: ParseRoute(ecosystems.Rest(r))}
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	get := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if q.route.Redirect != "" && get {
+		http.Redirect(w, r, "/api/v1/packages/pypi/"+q.org+"/"+q.route.Redirect, http.StatusMovedPermanently)
+		return
+	}
+	switch q.route.Kind {
+	case RouteInvalid:
+		h.fail(q, q.route.Err)
+	case RouteUpload:
+		switch {
+		case r.Method == http.MethodPost:
+			h.upload(q)
+		case get:
+			http.Redirect(w, r, "/api/v1/packages/pypi/"+q.org+"/simple/", http.StatusFound)
+		default:
+			notAllowed(w, "GET, POST")
+		}
+	case RouteSimpleRoot:
+		if get {
+			h.simpleRoot(q)
+		} else {
+			notAllowed(w, "GET")
+		}
+	case RouteSimpleProject:
+		if get {
+			h.simpleProject(q)
+		} else {
+			notAllowed(w, "GET")
+		}
+	case RouteFile, RouteMetadata:
+		if get {
+			h.file(q)
+		} else {
+			notAllowed(w, "GET")
+		}
+	case RouteJSON:
+		if get {
+			h.projectJSON(q)
+		} else {
+			notAllowed(w, "GET")
+		}
+	default:
+		if h.env.REST != nil {
+			h.env.REST.ServeHTTP(w, r)
+			return
+		}
+		writeText(w, http.StatusNotFound, "not found")
+	}
+}
+
+func notAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	writeText(w, http.StatusMethodNotAllowed, "method not allowed")
+}
+
+// writeText writes a plain-text message, the PyPI servers' error format.
+func writeText(w http.ResponseWriter, status int, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(msg)+1))
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, msg+"\n")
+}
+
+// fail writes err as status + text. Callers who must log in (anonymous,
+// or with a bad token) get 401 with a Basic challenge so pip and twine
+// send or ask for credentials.
+func (h *handler) fail(q *request, err error) {
+	status := ecosystems.HTTPStatus(err)
+	msg := ecosystems.PublicMessage(err)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than the limit of %d bytes", mbe.Limit)
+	case errors.Is(err, ecosystems.ErrBadToken):
+		msg = "invalid, expired or revoked token: create a new one with `drok token create` and run `drok setup pip`"
+	case errors.Is(err, ecosystems.ErrLoginRequired):
+		msg = "authentication required: use __token__ as the user name and a drok token as the password (`drok setup pip`)"
+	case status == http.StatusNotFound:
+		msg = "not found"
+		if q.route.Name != "" {
+			msg = fmt.Sprintf("project %s not found", NormalizeName(q.route.Name))
+		}
+	case status == http.StatusInternalServerError && h.env.Log != nil:
+		h.env.Log.Error("pypi request failed", "method", q.r.Method, "path", q.r.URL.Path, "err", err)
+	}
+	if status == http.StatusUnauthorized {
+		q.w.Header().Set("WWW-Authenticate", realm)
+	}
+	writeText(q.w, status, msg)
+}
+
+// upload handles twine's POST (legacy API, :action=file_upload).
+func (h *handler) upload(q *request) {
+	// An early refusal leaves the body unread; draining it (bounded by the
+	// daemon's body limit) lets twine read the answer.
+	defer func() { _, _ = io.Copy(io.Discard, q.r.Body) }()
+	// The project is authorized (Authorize, Write) as soon as the form
+	// names it, before any byte of the file is read; anonymous callers are
+	// refused at once.
+	if q.pr.Anonymous() {
+		h.fail(q, ecosystems.ErrLoginRequired)
+		return
+	}
+	mt, _, _ := mime.ParseMediaType(q.r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		h.fail(q, fmt.Errorf("%w: the upload must be multipart/form-data", ErrUpload))
+		return
+	}
+	mr, err := q.r.MultipartReader()
+	if err != nil {
+		h.fail(q, fmt.Errorf("%w: %w", ErrUpload, err))
+		return
+	}
+	var staged store.Staged
+	defer func() {
+		if staged != nil {
+			staged.Discard()
+		}
+	}()
+	var dist Dist
+	identical := false
+	form, err := ReadForm(mr, func(f *Form, filename string, body io.Reader) error {
+		d, err := CheckForm(f, filename)
+		if err != nil {
+			return err
+		}
+		dist = d
+		k := store.PackageKey{Ecosystem: ecosystems.PyPI, Org: q.org, Name: NormalizeName(f.Name)}
+		switch err := precheckFile(q.ctx, h.env, q.pr, k, d.Version, filename, f.SHA256); {
+		case errors.Is(err, errIdentical):
+			identical = true
+			return nil
+		case err != nil:
+			return err
+		}
+		staged, err = h.env.Pipeline.Blobs.Stage(q.ctx, body, f.SHA256)
+		if err != nil {
+			return fmt.Errorf("upload %s: %w", filename, err)
+		}
+		return nil
+	})
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	if identical {
+		writeText(q.w, http.StatusOK, "OK (identical file already uploaded)")
+		return
+	}
+	in, err := inspect(staged, dist, form)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	if _, err := commitUpload(q.ctx, h.env, q.pr, q.org, in); err != nil {
+		h.fail(q, err)
+		return
+	}
+	writeText(q.w, http.StatusOK, "OK")
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+			return !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") || strings.Contains(params, "q=0.")
+		}
+	}
+	return false
+}
+
+func etagMatch(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	bare := strings.TrimPrefix(etag, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == bare {
+			return true
+		}
+	}
+	return false
+}
+
+// serve writes a rendered page with ETag / If-None-Match and gzip.
+func serve(q *request, doc *rendered, ctype string) {
+	hd := q.w.Header()
+	hd.Set("ETag", doc.etag)
+	hd.Set("Cache-Control", "private, max-age=0, must-revalidate")
+	hd.Set("Vary", "Accept, Accept-Encoding, Authorization")
+	if etagMatch(q.r.Header.Get("If-None-Match"), doc.etag) {
+		q.w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := doc.body
+	if doc.gz != nil && acceptsGzip(q.r) {
+		body = doc.gz
+		hd.Set("Content-Encoding", "gzip")
+	}
+	hd.Set("Content-Type", ctype)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	q.w.WriteHeader(http.StatusOK)
+	if q.r.Method != http.MethodHead {
+		_, _ = q.w.Write(body)
+	}
+}
+
+func (h *handler) negotiate(q *request) (Format, bool) {
+	f, ok := Negotiate(q.r.Header.Get("Accept"), q.r.URL.Query().Get("format"))
+	if !ok {
+		writeText(q.w, http.StatusNotAcceptable, "none of the accepted media types is served; use "+typeJSON+", "+typeHTMLv1+" or text/html")
+	}
+	return f, ok
+}
+
+// simpleRoot serves simple/: the projects of the org the caller can see.
+// Anonymous callers get a 401 challenge when they can see none.
+func (h *handler) simpleRoot(q *request) {
+	f, ok := h.negotiate(q)
+	if !ok {
+		return
+	}
+	rk := rootKey{user: q.pr.User, admin: q.pr.SiteAdmin, scopes: strings.Join(q.pr.Scopes, ","), org: q.org, format: f}
+	doc, ok := h.roots.Get(rk)
+	if !ok {
+		gen := h.roots.Begin()
+		var names []string
+		err := h.env.Pipeline.Index.View(q.ctx, func(tx store.Tx) error {
+			ps, err := tx.PackageList(store.PackageFilter{Ecosystem: ecosystems.PyPI, Org: q.org})
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				if ecosystems.Authorize(tx, q.pr, ecosystems.Read, p.PackageKey) == nil {
+					names = append(names, p.Name)
+				}
+			}
+			if len(names) > 0 {
+				return nil
+			}
+			if err := ecosystems.AuthorizeOrg(tx, q.pr, ecosystems.Read, q.org); err != nil && !errors.Is(err, ecosystems.ErrDenied) {
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			h.fail(q, err)
+			return
+		}
+		slices.Sort(names)
+		body := RootHTML(names)
+		if f == FormatJSON {
+			body = RootJSON(names)
+		}
+		doc = newRendered(body, fmt.Sprintf(`W/"pypi-root-%d-%d"`, gen, f))
+		h.roots.Put(rk, doc, gen)
+	}
+	serve(q, doc, f.ContentType())
+}
+
+// state returns the project page state of the request's project after
+// the read access check.
+func (h *handler) state(q *request) (*pageState, error) {
+	k := q.key()
+	pkg, err := h.env.Pipeline.PackageRev(q.ctx, q.pr, k)
+	if err != nil {
+		return nil, err
+	}
+	if st := h.pages.get(k, pkg.Rev); st != nil {
+		return st, nil
+	}
+	res, err := h.env.Pipeline.Resolve(q.ctx, q.pr, k)
+	if err != nil {
+		return nil, err
+	}
+	st := &pageState{rev: res.Package.Rev, proj: NewProject(res.Package, res.Versions)}
+	h.pages.put(k, st)
+	return st, nil
+}
+
+// simpleProject serves simple/{project}/.
+func (h *handler) simpleProject(q *request) {
+	f, ok := h.negotiate(q)
+	if !ok {
+		return
+	}
+	st, err := h.state(q)
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	if len(st.proj.files) == 0 {
+		h.fail(q, fmt.Errorf("project %s has no files: %w", st.proj.Name, store.ErrNotFound))
+		return
+	}
+	serve(q, st.render(f), f.ContentType())
+}
+
+// file serves files/{project}/{version}/{filename} and its PEP 658
+// metadata file. Yanked files are still served (pip installs them when
+// pinned).
+func (h *handler) file(q *request) {
+	k := q.key()
+	if _, err := h.env.Pipeline.PackageRev(q.ctx, q.pr, k); err != nil {
+		h.fail(q, err)
+		return
+	}
+	var v store.Version
+	err := h.env.Pipeline.Index.View(q.ctx, func(tx store.Tx) error {
+		var err error
+		v, err = tx.Version(k, q.route.Version)
+		return err
+	})
+	notFound := func() {
+		writeText(q.w, http.StatusNotFound, fmt.Sprintf("file %s not found", truncate(q.route.Filename)))
+	}
+	if errors.Is(err, store.ErrNotFound) || (err == nil && v.IsDeleted()) {
+		notFound()
+		return
+	}
+	if err != nil {
+		h.fail(q, err)
+		return
+	}
+	f, ok := v.File(q.route.Filename)
+	if !ok {
+		notFound()
+		return
+	}
+	if q.route.Kind == RouteFile {
+		h.env.Pipeline.ServeFile(q.w, q.r, k, v.Version, f)
+		return
+	}
+	fm, ok := decodeVersionMeta(v.Meta).Files[f.Name]
+	if !ok || fm.MetadataSHA256 == "" {
+		notFound()
+		return
+	}
+	rc, info, err := h.env.Pipeline.Blobs.Open(fm.MetadataSHA256)
+	if err != nil {
+		h.fail(q, fmt.Errorf("metadata of %s: %w", f.Name, err))
+		return
+	}
+	defer rc.Close()
+	hd := q.w.Header()
+	hd.Set("Content-Type", "text/plain; charset=utf-8")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("ETag", `"`+fm.MetadataSHA256+`"`)
+	hd.Set("Cache-Control", "private, max-age=0, must-revalidate")
+	http.ServeContent(q.w, q.r, "", info.ModTime, rc)
+}
