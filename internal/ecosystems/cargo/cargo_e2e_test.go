@@ -275,7 +275,7 @@ with-opt = ["dep:opt"]
 	// Yank: a newer version, locked by one project.
 	c.must(baseUtil(t, "0.1.1", ""), "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
 	pinned := writeProject(t, map[string]string{
-		"Cargo.toml": "[package]\nname = \"pinned\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nbase-util = { version = \"0.1\", registry = \"drok\" }\n",
+		"Cargo.toml":  "[package]\nname = \"pinned\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nbase-util = { version = \"0.1\", registry = \"drok\" }\n",
 		"src/main.rs": "fn main() { println!(\"{}\", base_util::version()); }\n",
 	})
 	c.must(pinned, "generate-lockfile")
@@ -291,7 +291,7 @@ with-opt = ["dep:opt"]
 		t.Fatalf("locked build of yanked version printed %q", out)
 	}
 	fresh := writeProject(t, map[string]string{
-		"Cargo.toml": "[package]\nname = \"fresh\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nbase-util = { version = \"0.1\", registry = \"drok\" }\n",
+		"Cargo.toml":  "[package]\nname = \"fresh\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nbase-util = { version = \"0.1\", registry = \"drok\" }\n",
 		"src/main.rs": "fn main() { println!(\"{}\", base_util::version()); }\n",
 	})
 	c.must(fresh, "generate-lockfile")
