@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drok-dev/drok/internal/cli/setup"
 	"github.com/drok-dev/drok/internal/daemon/client"
 	"github.com/drok-dev/drok/internal/daemon/daemontest"
 )
@@ -335,4 +336,41 @@ with-opt = ["dep:opt"]
 	if st, _ := get(t, f.index+"ap/p_/app_lib", "", nil); st != http.StatusUnauthorized {
 		t.Fatalf("anonymous index file: %d, want 401", st)
 	}
+}
+
+// TestSetupCargoConfig: the files `drok setup cargo` writes (merged into
+// an existing config) are all the real cargo needs: no token in the
+// environment.
+func TestSetupCargoConfig(t *testing.T) {
+	f := newFixture(t)
+	c := f.cargoAs(t, "")
+	home := envValue(c.env, "CARGO_HOME")
+	target := setup.Target{Server: f.srv.URL, Org: f.org, Token: f.srv.AdminToken}
+	for file, entries := range map[string][]setup.TOMLEntry{
+		"config.toml":      setup.CargoEntries(target),
+		"credentials.toml": {{Key: "token", Value: target.Token}},
+	} {
+		p := filepath.Join(home, file)
+		old, _ := os.ReadFile(p)
+		merged, err := setup.MergeTOMLTable(old, "registries.drok", entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, merged, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.must(baseUtil(t, "0.3.0", ""), "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
+	if out := c.must(t.TempDir(), "search", "--registry", "drok", "base-util"); !strings.Contains(out, `base-util = "0.3.0"`) {
+		t.Fatalf("cargo search: %s", out)
+	}
+}
+
+func envValue(env []string, key string) string {
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); k == key {
+			return v
+		}
+	}
+	return ""
 }
