@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -135,6 +136,8 @@ type indexFile struct {
 	body     []byte
 	etag     string
 	modified time.Time
+	// lastMod and length are the Last-Modified and Content-Length values.
+	lastMod, length string
 }
 
 // indexCache keeps the latest rendering of recently read crates; entries
@@ -235,13 +238,57 @@ func (h *handler) indexFile(q *request) {
 		}
 		sum := sha256.Sum256(body)
 		f = &indexFile{rev: res.Package.Rev, body: body, modified: res.Package.Updated,
-			etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+			etag:    `"` + hex.EncodeToString(sum[:16]) + `"`,
+			lastMod: res.Package.Updated.UTC().Format(http.TimeFormat), length: strconv.Itoa(len(body))}
 		h.index.put(k, f)
 	}
-	hd := q.w.Header()
-	hd.Set("ETag", f.etag)
-	hd.Set("Content-Type", "text/plain; charset=utf-8")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cache-Control", "private, max-age=0, must-revalidate")
-	http.ServeContent(q.w, q.r, "", f.modified, bytes.NewReader(f.body))
+	serveIndex(q.w, q.r, f)
+}
+
+// Header values shared by every index response (set without allocating).
+var (
+	hdrTextPlain = []string{"text/plain; charset=utf-8"}
+	hdrNosniff   = []string{"nosniff"}
+	hdrNoCache   = []string{"private, max-age=0, must-revalidate"}
+)
+
+// serveIndex answers a GET or HEAD of a rendered index file, with 304
+// for a matching If-None-Match (or, without one, an If-Modified-Since
+// not older than the file). The body goes out in one write: index files
+// are never requested by range.
+func serveIndex(w http.ResponseWriter, r *http.Request, f *indexFile) {
+	h := w.Header()
+	h["Etag"] = []string{f.etag}
+	h["Last-Modified"] = []string{f.lastMod}
+	h["Cache-Control"] = hdrNoCache
+	if notModified(r, f) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Type"] = hdrTextPlain
+	h["X-Content-Type-Options"] = hdrNosniff
+	h["Content-Length"] = []string{f.length}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(f.body)
+	}
+}
+
+// notModified evaluates the request's validators against f (RFC 9110
+// 13.2.2: If-None-Match wins over If-Modified-Since).
+func notModified(r *http.Request, f *indexFile) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for part := range strings.SplitSeq(inm, ",") {
+			part = strings.TrimPrefix(strings.TrimSpace(part), "W/")
+			if part == "*" || part == f.etag {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" {
+		t, err := http.ParseTime(ims)
+		return err == nil && !f.modified.Truncate(time.Second).After(t)
+	}
+	return false
 }
