@@ -232,8 +232,8 @@ func run(ctx context.Context, o options) error {
 func render(o options, rows []row) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Cargo sparse index: drok vs nginx (%s)\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %s; load generator on the same machine, %d keep-alive workers, %s window after %s warm-up.\n",
-		runtime.NumCPU(), cpuModel(), runtime.Version(), o.concurrency, o.duration, o.warmup)
+	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %s, load average at the end %s; load generator on the same machine, %d keep-alive workers, %s window after %s warm-up.\n",
+		runtime.NumCPU(), cpuModel(), runtime.Version(), loadAvg(), o.concurrency, o.duration, o.warmup)
 	if len(rows) > 0 {
 		fmt.Fprintf(&b, "Index file of %s: %d versions, %d bytes; published in %s.\n\n",
 			benchName, rows[0].fileLines, rows[0].fileBytes, rows[0].publishTime.Round(time.Millisecond))
@@ -259,6 +259,14 @@ func render(o options, rows []row) string {
 			100*(last.nginx.PerSecond()/first.nginx.PerSecond()-1))
 	}
 	return b.String()
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }
 
 func cpuModel() string {
