@@ -60,6 +60,7 @@ type options struct {
 	nginxBin    string
 	out         string
 	keep        bool
+	nginxVer    string
 }
 
 func main() {
@@ -134,6 +135,9 @@ func run(ctx context.Context, o options) error {
 		} else {
 			return fmt.Errorf("nginx not found: install the Debian package nginx-light (or pass -nginx)")
 		}
+	}
+	if out, err := exec.Command(o.nginxBin, "-v").CombinedOutput(); err == nil {
+		o.nginxVer = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(out)), "nginx version:"))
 	}
 	if o.drokBin == "" {
 		o.drokBin = filepath.Join(tmp, "drok")
@@ -232,6 +236,7 @@ func run(ctx context.Context, o options) error {
 func render(o options, rows []row) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Cargo sparse index: drok vs nginx (%s)\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Servers: drok, %s.\n", o.nginxVer)
 	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %s, load average at the end %s; load generator on the same machine, %d keep-alive workers, %s window after %s warm-up.\n",
 		runtime.NumCPU(), cpuModel(), runtime.Version(), loadAvg(), o.concurrency, o.duration, o.warmup)
 	if len(rows) > 0 {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -360,5 +361,55 @@ opt = ["dep:helper"]
 	// Through the shared access fixture's principal kinds: anonymous refused.
 	if _, err := f.srv.As("").Publish(ctx, f.org, "", "filed-0.3.0.crate", bytes.NewReader(crate)); err == nil {
 		t.Fatal("anonymous REST publish succeeded")
+	}
+}
+
+// TestOwners: cargo's owners map to admin collaborators of the crate's
+// linked repository (plus the org's owners).
+func TestOwners(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	admin := f.srv.AdminToken
+	priv := "private"
+	if _, err := f.srv.Client.CreateRepo(ctx, f.org, client.RepoEdit{Name: "linked", Visibility: &priv}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.srv.Client.CreateUser(ctx, client.CreateUser{Name: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"linked", "loose"} {
+		if st, b := publish(t, f, admin, newCrateJSON(n, "1.0.0"), simpleCrate(t, n, "1.0.0", "")); st != 200 {
+			t.Fatalf("publish %s: %d %s", n, st, b)
+		}
+	}
+	owners := f.index + "api/v1/crates/linked/owners"
+	if st, b := get(t, owners, admin, nil); st != 200 || b != `{"users":[{"id":1,"login":"admin","name":null,"kind":"user"}]}` {
+		t.Fatalf("owners: %d %s", st, b)
+	}
+	if st, b := do(t, http.MethodPut, owners, admin, []byte(`{"users":["bob"]}`), nil); st != 200 || !strings.Contains(b, `"ok":true`) {
+		t.Fatalf("add: %d %s", st, b)
+	}
+	if st, b := get(t, owners, admin, nil); st != 200 || !strings.Contains(b, `"login":"bob"`) {
+		t.Fatalf("owners after add: %d %s", st, b)
+	}
+	r, err := f.srv.Client.Repo(ctx, f.org, "linked")
+	if err != nil || !slices.Contains(r.Collaborators, client.Collaborator{User: "bob", Permission: "admin"}) {
+		t.Fatalf("bob is not an admin collaborator: %+v %v", r, err)
+	}
+	for _, c := range []struct{ method, url, body, want string }{
+		{http.MethodPut, owners, `{"users":["nobody"]}`, "no user"},
+		{http.MethodDelete, owners, `{"users":["admin"]}`, "owns org"},
+		{http.MethodPut, f.index + "api/v1/crates/loose/owners", `{"users":["bob"]}`, "not linked"},
+		{http.MethodPut, owners, `{"users":[]}`, "1 to 100"},
+	} {
+		if st, b := do(t, c.method, c.url, admin, []byte(c.body), nil); st != 400 || !strings.Contains(b, c.want) {
+			t.Errorf("%s %s %s: %d %s, want 400 %q", c.method, c.url, c.body, st, b, c.want)
+		}
+	}
+	if st, b := do(t, http.MethodDelete, owners, admin, []byte(`{"users":["bob"]}`), nil); st != 200 {
+		t.Fatalf("remove: %d %s", st, b)
+	}
+	if st, b := get(t, owners, admin, nil); st != 200 || strings.Contains(b, "bob") {
+		t.Fatalf("owners after remove: %d %s", st, b)
 	}
 }
