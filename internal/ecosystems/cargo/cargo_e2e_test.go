@@ -374,3 +374,26 @@ func envValue(env []string, key string) string {
 	}
 	return ""
 }
+
+// TestCargoPublicOrgAnonymous: an org whose crates are all public says
+// auth-required false, and a cargo without any token builds against it.
+// The publish here runs cargo's verification build.
+func TestCargoPublicOrgAnonymous(t *testing.T) {
+	f := newFixture(t)
+	pub := "public"
+	if _, err := f.srv.Client.CreateRepo(context.Background(), f.org, client.RepoEdit{Name: "open-lib", Visibility: &pub}); err != nil {
+		t.Fatal(err)
+	}
+	lib := writeProject(t, map[string]string{
+		"Cargo.toml": "[package]\nname = \"open-lib\"\nversion = \"2.0.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"public\"\n",
+		"src/lib.rs": "pub fn hello() -> String { \"hello from open-lib\".into() }\n",
+	})
+	f.cargoAs(t, f.srv.AdminToken).must(lib, "publish", "--registry", "drok", "--allow-dirty")
+	app := writeProject(t, map[string]string{
+		"Cargo.toml":  "[package]\nname = \"anon\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nopen-lib = { version = \"2\", registry = \"drok\" }\n",
+		"src/main.rs": "fn main() { println!(\"{}\", open_lib::hello()); }\n",
+	})
+	if out := f.cargoAs(t, "").must(app, "run", "-q"); !strings.Contains(out, "hello from open-lib") {
+		t.Fatalf("anonymous build: %s", out)
+	}
+}

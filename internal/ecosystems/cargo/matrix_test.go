@@ -57,7 +57,6 @@ var cargoMatrixRoutes = []matrixRoute{
 // exemptKinds are Cargo routes that are not about one crate, with why.
 var exemptKinds = map[cargo.RouteKind]string{
 	cargo.RouteUnknown: "not a Cargo route (REST API)",
-	cargo.RouteConfig:  "org-level, covered by TestConfigJSON",
 	cargo.RouteInvalid: "rejected before any lookup",
 }
 
@@ -71,6 +70,7 @@ func TestCargoAccessMatrix(t *testing.T) {
 	for _, r := range cargoMatrixRoutes {
 		covered[r.kind] = true
 	}
+	covered[cargo.RouteConfig] = true // org-level: the loop at the end
 	for k := cargo.RouteUnknown; k <= cargo.RouteInvalid; k++ {
 		if !covered[k] && exemptKinds[k] == "" {
 			t.Errorf("cargo route kind %d is missing from the access matrix", k)
@@ -120,5 +120,20 @@ func TestCargoAccessMatrix(t *testing.T) {
 				})
 			}
 		}
+	}
+	// config.json is about the org: this org has non-public crates, so
+	// anonymous callers are challenged; every valid token may read it
+	// (the org has a public crate, so its existence is no secret).
+	for _, p := range fx.Principals {
+		t.Run(p.Name+"/config.json", func(t *testing.T) {
+			st, body := get(t, base+"config.json", p.Token, nil)
+			want := http.StatusOK
+			if p.Bad || p.Token == "" {
+				want = http.StatusUnauthorized
+			}
+			if st != want || (st == 200 && !strings.Contains(body, `"auth-required":true`)) {
+				t.Errorf("status %d, want %d: %s", st, want, body)
+			}
+		})
 	}
 }
