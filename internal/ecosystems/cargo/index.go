@@ -2,6 +2,7 @@ package cargo
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -138,7 +139,30 @@ type indexFile struct {
 	modified time.Time
 	// lastMod and length are the Last-Modified and Content-Length values.
 	lastMod, length string
+	// gz is the gzip-compressed body (nil for small files), served to
+	// clients that accept it, with its own ETag and length.
+	gz               []byte
+	gzEtag, gzLength string
 }
+
+// newIndexFile prepares a rendered index file for serving.
+func newIndexFile(rev int64, body []byte, modified time.Time) *indexFile {
+	sum := sha256.Sum256(body)
+	tag := hex.EncodeToString(sum[:16])
+	f := &indexFile{rev: rev, body: body, modified: modified, etag: `"` + tag + `"`,
+		lastMod: modified.UTC().Format(http.TimeFormat), length: strconv.Itoa(len(body))}
+	if len(body) > 1024 {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		_, _ = zw.Write(body)
+		if zw.Close() == nil {
+			f.gz, f.gzEtag, f.gzLength = buf.Bytes(), `"`+tag+`-gz"`, strconv.Itoa(buf.Len())
+		}
+	}
+	return f
+}
+
+func (f *indexFile) size() int64 { return int64(len(f.body)+len(f.gz)) + 256 }
 
 // indexCache keeps the latest rendering of recently read crates; entries
 // are checked against the package revision after the access check.
@@ -160,18 +184,18 @@ func (c *indexCache) get(k store.PackageKey) *indexFile {
 }
 
 func (c *indexCache) put(k store.PackageKey, f *indexFile) {
-	size := int64(len(f.body)) + 256
+	size := f.size()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.m[k]; ok {
 		if old.rev > f.rev {
 			return
 		}
-		c.bytes -= int64(len(old.body)) + 256
+		c.bytes -= old.size()
 	}
 	for c.bytes+size > c.max && len(c.m) > 0 {
 		for ek, e := range c.m {
-			c.bytes -= int64(len(e.body)) + 256
+			c.bytes -= e.size()
 			delete(c.m, ek)
 			break
 		}
@@ -236,10 +260,7 @@ func (h *handler) indexFile(q *request) {
 			h.fail(q, fmt.Errorf("crate %s: %w", q.route.Name, store.ErrNotFound))
 			return
 		}
-		sum := sha256.Sum256(body)
-		f = &indexFile{rev: res.Package.Rev, body: body, modified: res.Package.Updated,
-			etag:    `"` + hex.EncodeToString(sum[:16]) + `"`,
-			lastMod: res.Package.Updated.UTC().Format(http.TimeFormat), length: strconv.Itoa(len(body))}
+		f = newIndexFile(res.Package.Rev, body, res.Package.Updated)
 		h.index.put(k, f)
 	}
 	serveIndex(q.w, q.r, f)
@@ -250,6 +271,8 @@ var (
 	hdrTextPlain = []string{"text/plain; charset=utf-8"}
 	hdrNosniff   = []string{"nosniff"}
 	hdrNoCache   = []string{"private, max-age=0, must-revalidate"}
+	hdrVary      = []string{"Accept-Encoding"}
+	hdrGzip      = []string{"gzip"}
 )
 
 // serveIndex answers a GET or HEAD of a rendered index file, with 304
@@ -257,30 +280,55 @@ var (
 // not older than the file). The body goes out in one write: index files
 // are never requested by range.
 func serveIndex(w http.ResponseWriter, r *http.Request, f *indexFile) {
+	body, etag, length := f.body, f.etag, f.length
 	h := w.Header()
-	h["Etag"] = []string{f.etag}
+	if f.gz != nil {
+		h["Vary"] = hdrVary
+		if acceptsGzip(r) {
+			body, etag, length = f.gz, f.gzEtag, f.gzLength
+			h["Content-Encoding"] = hdrGzip
+		}
+	}
+	h["Etag"] = []string{etag}
 	h["Last-Modified"] = []string{f.lastMod}
 	h["Cache-Control"] = hdrNoCache
-	if notModified(r, f) {
+	if notModified(r, etag, f.modified) {
+		delete(h, "Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	h["Content-Type"] = hdrTextPlain
 	h["X-Content-Type-Options"] = hdrNosniff
-	h["Content-Length"] = []string{f.length}
+	h["Content-Length"] = []string{length}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(f.body)
+		_, _ = w.Write(body)
 	}
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding allows gzip.
+func acceptsGzip(r *http.Request) bool {
+	ae := r.Header.Get("Accept-Encoding")
+	if ae == "" {
+		return false
+	}
+	for part := range strings.SplitSeq(ae, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			q := strings.ReplaceAll(params, " ", "")
+			return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
+		}
+	}
+	return false
 }
 
 // notModified evaluates the request's validators against f (RFC 9110
 // 13.2.2: If-None-Match wins over If-Modified-Since).
-func notModified(r *http.Request, f *indexFile) bool {
+func notModified(r *http.Request, etag string, modified time.Time) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		for part := range strings.SplitSeq(inm, ",") {
 			part = strings.TrimPrefix(strings.TrimSpace(part), "W/")
-			if part == "*" || part == f.etag {
+			if part == "*" || part == etag {
 				return true
 			}
 		}
@@ -288,7 +336,7 @@ func notModified(r *http.Request, f *indexFile) bool {
 	}
 	if ims := r.Header.Get("If-Modified-Since"); ims != "" {
 		t, err := http.ParseTime(ims)
-		return err == nil && !f.modified.Truncate(time.Second).After(t)
+		return err == nil && !modified.Truncate(time.Second).After(t)
 	}
 	return false
 }

@@ -3,10 +3,13 @@ package cargo_test
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"path/filepath"
@@ -136,6 +139,29 @@ func TestIndexConditionalAndPaths(t *testing.T) {
 		if st, _ := get(t, f.index+p, admin, nil); st != http.StatusNotFound && st != http.StatusBadRequest {
 			t.Errorf("GET %s: %d, want 404 (or 400 from the REST API)", p, st)
 		}
+	}
+	// Clients that accept gzip get it (with its own ETag).
+	for i := range 30 {
+		v := fmt.Sprintf("0.2.%d", i)
+		if st, b := publish(t, f, admin, newCrateJSON("abc", v), simpleCrate(t, "abc", v, "")); st != 200 {
+			t.Fatalf("publish: %d %s", st, b)
+		}
+	}
+	plainStatus, plain, plainHdr := doResp(t, http.MethodGet, f.index+"3/a/abc", admin, nil, map[string]string{"Accept-Encoding": "identity"})
+	st, gz, gzHdr := doResp(t, http.MethodGet, f.index+"3/a/abc", admin, nil, map[string]string{"Accept-Encoding": "br;q=1.0, gzip;q=0.8"})
+	zr, err := gzip.NewReader(strings.NewReader(gz))
+	if err != nil || plainStatus != 200 || st != 200 || gzHdr.Get("Content-Encoding") != "gzip" || gzHdr.Get("ETag") == plainHdr.Get("ETag") ||
+		gzHdr.Get("Vary") != "Accept-Encoding" || len(gz) >= len(plain) {
+		t.Fatalf("gzip variant: %d %v %v", st, gzHdr, err)
+	}
+	if unz, _ := io.ReadAll(zr); string(unz) != plain {
+		t.Fatal("gzip variant differs from the plain file")
+	}
+	if st, _ := get(t, f.index+"3/a/abc", admin, map[string]string{"Accept-Encoding": "gzip", "If-None-Match": gzHdr.Get("ETag")}); st != http.StatusNotModified {
+		t.Fatalf("gzip If-None-Match: %d", st)
+	}
+	if _, _, h := doResp(t, http.MethodGet, f.index+"3/a/abc", admin, nil, map[string]string{"Accept-Encoding": "gzip;q=0"}); h.Get("Content-Encoding") != "" {
+		t.Fatal("gzip;q=0 got gzip")
 	}
 	// A yank changes the file and its ETag.
 	_, _, hdr := doResp(t, http.MethodGet, f.index+"3/a/abc", admin, nil, nil)
