@@ -38,7 +38,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if q.route.Kind != RouteUnknown {
 		if q.pr, err = ecosystems.PrincipalFrom(r.Context()); err != nil {
-			h.fail(q, fmt.Errorf("%w", ecosystems.ErrBadToken))
+			h.fail(q, ecosystems.ErrBadToken)
 			return
 		}
 	}

@@ -237,17 +237,16 @@ func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, i
 		return res, fmt.Errorf("store crate: %w", err)
 	}
 	file := store.File{Name: in.nc.Name + "-" + in.nc.Vers + ".crate", SHA256: up.blob.SHA256, Size: up.blob.Size,
-		ContentType: "application/x-tar"}
+		ContentType: "application/gzip"}
 	res, err = env.Pipeline.Publish(ctx, pr, ecosystems.PublishRequest{
 		Key: in.key, Version: in.nc.Vers, Files: []store.File{file}, Meta: in.meta,
 		RepoHint: in.hint, DisplayName: in.nc.Name, UpdatePackage: updatePackage(in.nc),
 	})
+	var de *detailErr
 	switch {
 	case errors.Is(err, store.ErrTombstoned):
 		return res, fmt.Errorf("crate %s@%s was deleted and its version can never be published again: %w", in.nc.Name, in.nc.Vers, store.ErrTombstoned)
-	case errors.As(err, new(*detailErr)):
-		var de *detailErr
-		errors.As(err, &de)
+	case errors.As(err, &de):
 		return res, de
 	case errors.Is(err, store.ErrConflict):
 		return res, fmt.Errorf("crate version `%s@%s` is already uploaded: %w", in.nc.Name, in.nc.Vers, store.ErrConflict)
