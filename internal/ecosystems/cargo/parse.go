@@ -13,6 +13,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
 )
 
@@ -293,7 +294,7 @@ func ReadPublishHeader(r io.Reader) (NewCrate, int64, error) {
 	}
 	jsonLen := binary.LittleEndian.Uint32(n[:])
 	if jsonLen > MaxMetadata {
-		return nc, 0, fmt.Errorf("%w: the metadata is %d bytes; the limit is %d", ErrPublish, jsonLen, MaxMetadata)
+		return nc, 0, fmt.Errorf("%w: the metadata is %d bytes; the limit is %d", ecosystems.ErrTooLarge, jsonLen, MaxMetadata)
 	}
 	raw := make([]byte, jsonLen)
 	if _, err := io.ReadFull(r, raw); err != nil {
@@ -308,7 +309,7 @@ func ReadPublishHeader(r io.Reader) (NewCrate, int64, error) {
 	}
 	crateLen := int64(binary.LittleEndian.Uint32(n[:]))
 	if crateLen > MaxCrateSize {
-		return nc, 0, fmt.Errorf("%w: the crate is %d bytes; the limit is %d", ErrPublish, crateLen, MaxCrateSize)
+		return nc, 0, fmt.Errorf("%w: the crate is %d bytes; the limit is %d", ecosystems.ErrTooLarge, crateLen, MaxCrateSize)
 	}
 	if crateLen == 0 {
 		return nc, 0, fmt.Errorf("%w: the crate is empty", ErrPublish)

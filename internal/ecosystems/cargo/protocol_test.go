@@ -218,6 +218,9 @@ func TestPublishRules(t *testing.T) {
 	if err := f.srv.Client.DeleteVersion(context.Background(), "cargo", f.org, "foo_bar", "1.1.0"); err != nil {
 		t.Fatal(err)
 	}
+	if body := get2(t, f.index+"fo/o_/foo_bar", admin); strings.Count(body, "\n") != 1 || strings.Contains(body, `"1.1.0"`) {
+		t.Fatalf("index after delete:\n%s", body)
+	}
 	refused("foo_bar", "1.1.0", "deleted", http.StatusConflict)
 	refused("foo_bar", "1.1.0+x", "build metadata", http.StatusConflict)
 	// A read token cannot publish or yank.
@@ -273,7 +276,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"control characters in the name", frame(newCrateJSON("vic\x01tim", v), good), "invalid crate name", 400},
 		{"name with a slash", frame(newCrateJSON("../victim", v), good), "invalid crate name", 400},
 		{"metadata not JSON", append([]byte{3, 0, 0, 0}, []byte("{{{")...), "not valid JSON", 400},
-		{"huge metadata length", []byte{0xff, 0xff, 0xff, 0x7f}, "limit", 400},
+		{"huge metadata length", []byte{0xff, 0xff, 0xff, 0x7f}, "limit", 413},
+		{"huge crate length", append(frame(meta, nil)[:len(frame(meta, nil))-4], 0xff, 0xff, 0xff, 0xff), "limit", 413},
 	}
 	before := dataFiles(t, f.srv.DataDir)
 	for _, c := range cases {
