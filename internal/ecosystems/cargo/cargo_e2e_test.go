@@ -381,14 +381,49 @@ func envValue(env []string, key string) string {
 func TestCargoPublicOrgAnonymous(t *testing.T) {
 	f := newFixture(t)
 	pub := "public"
-	if _, err := f.srv.Client.CreateRepo(context.Background(), f.org, client.RepoEdit{Name: "open-lib", Visibility: &pub}); err != nil {
-		t.Fatal(err)
+	for _, repo := range []string{"open-lib", "all-kinds"} {
+		if _, err := f.srv.Client.CreateRepo(context.Background(), f.org, client.RepoEdit{Name: repo, Visibility: &pub}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	lib := writeProject(t, map[string]string{
 		"Cargo.toml": "[package]\nname = \"open-lib\"\nversion = \"2.0.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"public\"\n",
 		"src/lib.rs": "pub fn hello() -> String { \"hello from open-lib\".into() }\n",
 	})
 	f.cargoAs(t, f.srv.AdminToken).must(lib, "publish", "--registry", "drok", "--allow-dirty")
+	// Every dependency kind, a target-specific one and an optional one
+	// with its implicit feature: cargo's metadata agrees with its
+	// normalised Cargo.toml.
+	kinds := writeProject(t, map[string]string{
+		"Cargo.toml": `[package]
+name = "all-kinds"
+version = "0.1.0"
+edition = "2021"
+license = "MIT"
+description = "every dependency kind"
+rust-version = "1.70"
+
+[dependencies]
+open-lib = { version = "2", registry = "drok", optional = true }
+
+[target.'cfg(unix)'.dependencies]
+unix-lib = { package = "open-lib", version = "2.0", registry = "drok", default-features = false }
+
+[dev-dependencies]
+open-lib = { version = "=2.0.0", registry = "drok" }
+
+[build-dependencies]
+open-lib = { version = ">=2, <3", registry = "drok" }
+`,
+		"src/lib.rs": "pub fn f() {}\n",
+	})
+	f.cargoAs(t, f.srv.AdminToken).must(kinds, "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
+	line := get2(t, f.index+"al/l-/all-kinds", "")
+	for _, want := range []string{`"kind":"dev"`, `"kind":"build"`, `"target":"cfg(unix)"`, `"package":"open-lib"`, `"optional":true`, `"rust_version":"1.70"`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("all-kinds index entry lacks %s:\n%s", want, line)
+		}
+	}
 	app := writeProject(t, map[string]string{
 		"Cargo.toml":  "[package]\nname = \"anon\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nopen-lib = { version = \"2\", registry = \"drok\" }\n",
 		"src/main.rs": "fn main() { println!(\"{}\", open_lib::hello()); }\n",
