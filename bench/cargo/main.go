@@ -7,7 +7,7 @@
 // It builds and starts `drok serve` on a fresh data directory, creates org
 // bench with a public repository bench-crate, publishes bench-crate with
 // -versions versions through the Cargo web API (each version with two
-// dependencies and two features, like typical crates.io entries), and
+// dependencies and two features, like typical entries of the public Rust registry), and
 // fills the org with small crates up to each size of -sizes. At each
 // size it copies drok's index file of bench-crate byte for byte into an
 // nginx document root (same URL path), starts nginx on a loopback port

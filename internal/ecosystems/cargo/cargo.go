@@ -15,7 +15,7 @@
 // Index entries are built from the publish metadata cargo sends, after
 // checking that it agrees with the Cargo.toml inside the .crate (name,
 // version, dependencies, features, links, rust-version). Crate names are
-// compared as crates.io compares them: ASCII case and '-'/'_' do not
+// compared as the public Rust registry compares them: ASCII case and '-'/'_' do not
 // matter, so `Foo_Bar` and `foo-bar` are one package, and only the
 // spelling first published is accepted afterwards. Versions are semver;
 // two versions that differ only in build metadata conflict.

@@ -30,10 +30,10 @@ var (
 	ErrCrate = fmt.Errorf("%w: invalid .crate file", store.ErrInvalid)
 )
 
-// MaxNameLen is crates.io's limit on crate names.
+// MaxNameLen is the public Rust registry's limit on crate names.
 const MaxNameLen = 64
 
-// ValidateName checks a crate name as crates.io does: 1-64 ASCII letters,
+// ValidateName checks a crate name as the public Rust registry does: 1-64 ASCII letters,
 // digits, '-' or '_', starting with a letter.
 func ValidateName(name string) error {
 	if name == "" {
@@ -57,7 +57,7 @@ func ValidateName(name string) error {
 }
 
 // Canonical returns the form under which crate names are compared: ASCII
-// lower case with '_' replaced by '-' (crates.io treats `Foo_bar` and
+// lower case with '_' replaced by '-' (the public Rust registry treats `Foo_bar` and
 // `foo-bar` as the same crate).
 func Canonical(name string) string {
 	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
@@ -107,7 +107,7 @@ func CompareVersions(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// BaseVersion returns v without its build metadata. crates.io refuses a
+// BaseVersion returns v without its build metadata. The public Rust registry refuses a
 // version whose base equals that of an existing version.
 func BaseVersion(v string) string {
 	base, _, _ := strings.Cut(v, "+")
@@ -493,7 +493,7 @@ type IndexDep struct {
 }
 
 // SplitFeatures separates features that use the `dep:` or `?/` syntax
-// (index "features2", format version 2) from the others, as crates.io
+// (index "features2", format version 2) from the others, as the public Rust registry
 // does so that old cargo versions can still read the index.
 func SplitFeatures(all map[string][]string) (features, features2 map[string][]string) {
 	features = map[string][]string{}
@@ -521,7 +521,7 @@ func SplitFeatures(all map[string][]string) (features, features2 map[string][]st
 }
 
 // EntryFromNewCrate builds the index entry of a publish (cksum: sha256 hex
-// of the .crate). Dependencies are sorted by name, as crates.io does.
+// of the .crate). Dependencies are sorted by name, as the public Rust registry does.
 func EntryFromNewCrate(nc NewCrate, cksum string) IndexEntry {
 	e := IndexEntry{Name: nc.Name, Vers: nc.Vers, Cksum: cksum, Links: nc.Links, Deps: []IndexDep{}}
 	if nc.RustVersion != nil {

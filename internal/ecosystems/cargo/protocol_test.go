@@ -184,7 +184,7 @@ func get2(t *testing.T, url, token string) string {
 	return b
 }
 
-// TestPublishRules: crates.io's name and version rules.
+// TestPublishRules: the public Rust registry's name and version rules.
 func TestPublishRules(t *testing.T) {
 	f := newFixture(t)
 	admin := f.srv.AdminToken

@@ -73,7 +73,7 @@ func stageCrate(ctx context.Context, blobs store.Blobs, r io.Reader) (*upload, e
 // packageMeta is drok's package-level Cargo metadata.
 type packageMeta struct {
 	// Bases lists the versions ever published without build metadata
-	// (1.0.0+a and 1.0.0+b conflict, as on crates.io), tombstones included.
+	// (1.0.0+a and 1.0.0+b conflict, as on the public Rust registry), tombstones included.
 	Bases []string `json:"bases"`
 }
 
