@@ -2,11 +2,12 @@ package daemon
 
 import (
 	"github.com/drok-dev/drok/internal/ecosystems"
+	"github.com/drok-dev/drok/internal/ecosystems/cargo"
 	"github.com/drok-dev/drok/internal/ecosystems/npm"
 	"github.com/drok-dev/drok/internal/ecosystems/pypi"
 )
 
 // registered returns the ecosystems this build serves.
 func registered() []ecosystems.Ecosystem {
-	return []ecosystems.Ecosystem{npm.New(), pypi.New()}
+	return []ecosystems.Ecosystem{npm.New(), pypi.New(), cargo.New()}
 }

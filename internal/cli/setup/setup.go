@@ -30,6 +30,7 @@ type Writer struct {
 var writers = []Writer{
 	{Ecosystem: "npm", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdNpm(f, nil) }},
 	{Ecosystem: "pip", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdPip(f, nil) }},
+	{Ecosystem: "cargo", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdCargo(f, nil) }},
 }
 
 // NewCmdSetup returns the `drok setup` command group.
