@@ -80,7 +80,9 @@ func TestDockerRunWritesBothFiles(t *testing.T) {
 	home := t.TempDir()
 	ios, _, _, _ := iostreams.Test()
 	opts := &DockerOptions{IO: ios, Org: "acme",
-		Auth:       func() (cmdutil.Auth, error) { return cmdutil.Auth{Server: "http://127.0.0.1:5873", Token: "drok_tok"}, nil },
+		Auth: func() (cmdutil.Auth, error) {
+			return cmdutil.Auth{Server: "http://127.0.0.1:5873", Token: "drok_tok"}, nil
+		},
 		DefaultOrg: func(o string) (string, error) { return o, nil },
 		HomeDir:    func() (string, error) { return home, nil },
 		Getenv:     func(string) string { return "" },
@@ -116,4 +118,3 @@ func TestDockerRunWritesBothFiles(t *testing.T) {
 		t.Errorf("other entry lost: %s", b)
 	}
 }
-

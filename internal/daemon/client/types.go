@@ -75,6 +75,9 @@ type Org struct {
 // OrgSettings are an organisation's editable settings.
 type OrgSettings struct {
 	Plan string `json:"plan,omitempty"`
+	// ImmutableTags makes every container image tag immutable once pushed
+	// (nil: unchanged in an edit).
+	ImmutableTags *bool `json:"immutable_tags,omitempty"`
 }
 
 // Collaborator is a user with a permission on a repository.

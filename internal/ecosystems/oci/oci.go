@@ -23,6 +23,7 @@ import (
 	"sync"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
+	"github.com/drok-dev/drok/internal/store"
 )
 
 // Ecosystem is the OCI/Docker protocol. It implements
@@ -78,3 +79,12 @@ func (e *Ecosystem) ValidVersion(v string) error {
 
 // Compare orders digests lexically (manifests have no inherent order).
 func (e *Ecosystem) Compare(a, b string) int { return strings.Compare(a, b) }
+
+// ResolveVersion maps a tag to the manifest digest it points at, so
+// `drok package yank docker ORG/IMAGE TAG` yanks that manifest.
+func (e *Ecosystem) ResolveVersion(pkg store.Package, ref string) string {
+	if d, ok := pkg.Tags[ref]; ok && !strings.Contains(ref, ":") {
+		return d
+	}
+	return ref
+}
