@@ -26,6 +26,12 @@ type Config struct {
 	// IdleReadTimeout ends a request whose body sends nothing for this
 	// long; default 60s.
 	IdleReadTimeout time.Duration
+	// GCInterval is how often garbage collection runs by itself; default
+	// 1h, negative disables it.
+	GCInterval time.Duration
+	// GCGrace is the minimum age of what garbage collection removes;
+	// default 1h.
+	GCGrace time.Duration
 	// Ready, when set, is called with the bound address once serving.
 	Ready func(addr string)
 }

@@ -59,6 +59,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/orgs/{org}/packages/{eco}/yank", a.yank)
 	mux.HandleFunc("POST /api/v1/orgs/{org}/packages/{eco}/link", a.link)
 	mux.HandleFunc("POST /api/v1/orgs/{org}/publish", a.publish)
+	mux.HandleFunc("POST /api/v1/admin/gc", a.gc)
 }
 
 // WriteJSON writes v as JSON with status.
