@@ -128,7 +128,9 @@ func TestParseManifest(t *testing.T) {
 		check          func(Manifest) bool
 	}{
 		{"oci image", MediaOCIManifest, `{"schemaVersion":2,"mediaType":"` + MediaOCIManifest + `","config":` + cfg + `,"layers":[` + layer + `]}`, true,
-			func(m Manifest) bool { return !m.Index && len(m.Blobs) == 2 && m.ReferrerType() == "application/vnd.oci.image.config.v1+json" }},
+			func(m Manifest) bool {
+				return !m.Index && len(m.Blobs) == 2 && m.ReferrerType() == "application/vnd.oci.image.config.v1+json"
+			}},
 		{"no mediaType, from header", MediaDockerManifest, `{"schemaVersion":2,"config":` + cfg + `,"layers":[]}`, true,
 			func(m Manifest) bool { return m.MediaType == MediaDockerManifest }},
 		{"index", "", `{"schemaVersion":2,"manifests":[{"mediaType":"` + MediaOCIManifest + `","digest":"` + d + `","size":5}]}`, true,
