@@ -74,11 +74,19 @@ func (t *tokenService) issue(p ecosystems.Principal, service string, access []ac
 	return s, now, err
 }
 
-// principal verifies a registry token and returns the principal it was
-// issued to, re-checking the underlying drok token.
-func (t *tokenService) principal(ctx context.Context, raw string) (ecosystems.Principal, error) {
+// verify checks a registry token and returns the principal it was issued
+// to (re-checking the underlying drok token) and the scopes it grants.
+func (t *tokenService) verify(ctx context.Context, raw string) (ecosystems.Principal, []accessEntry, error) {
 	var c claims
-	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return t.key, nil },
+	p, err := t.principal(ctx, raw, &c)
+	if c.Access == nil {
+		c.Access = []accessEntry{}
+	}
+	return p, c.Access, err
+}
+
+func (t *tokenService) principal(ctx context.Context, raw string, c *claims) (ecosystems.Principal, error) {
+	_, err := jwt.ParseWithClaims(raw, c, func(*jwt.Token) (any, error) { return t.key, nil },
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(tokenIssuer), jwt.WithExpirationRequired())
 	if err != nil {
 		return ecosystems.Principal{}, fmt.Errorf("registry token: %w", ecosystems.ErrBadToken)

@@ -75,6 +75,22 @@ func TestPingAndTokenEndpoint(t *testing.T) {
 	if r.status != 200 || len(grantedActions(t, anon.Token)) != 0 {
 		t.Errorf("anonymous token: %d %v", r.status, r.body)
 	}
+	// a registry token is limited to the scopes it was issued for
+	r = g.do(t, "GET", "/v2/token?scope=repository:acme/app:pull", "", nil, basic("x", tk.Secret))
+	var pull struct {
+		Token string `json:"token"`
+	}
+	_ = json.Unmarshal([]byte(r.body), &pull)
+	if r := g.do(t, "GET", "/v2/acme/app/manifests/latest", pull.Token, nil, nil); r.status != 200 {
+		t.Errorf("pull with a pull token: %d", r.status)
+	}
+	r = g.putManifest(t, pull.Token, "acme/app", "other", g.image(t, tk.Secret, "acme/app", "x"))
+	if r.status != 401 || !strings.Contains(r.header.Get("WWW-Authenticate"), `scope="repository:acme/app:pull,push"`) {
+		t.Errorf("push with a pull token: %d %q", r.status, r.header.Get("WWW-Authenticate"))
+	}
+	if r := g.do(t, "GET", "/v2/acme/other/tags/list", pull.Token, nil, nil); r.status != 401 {
+		t.Errorf("another repository with a pull token for acme/app: %d", r.status)
+	}
 	if err := f.srv.Client.RevokeToken(ctx, tk.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -55,11 +55,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 	rt, err := ParseRoute(r.URL.Path)
 	if err != nil {
-		status := http.StatusNotFound
-		code := "NAME_UNKNOWN"
-		if strings.Contains(err.Error(), "images are named") || strings.Contains(err.Error(), "components are") || strings.Contains(err.Error(), "1-200") {
-			code = "NAME_INVALID"
-			status = http.StatusBadRequest
+		status, code := http.StatusBadRequest, "NAME_INVALID"
+		if errors.Is(err, ErrNoRoute) {
+			status, code = http.StatusNotFound, "NAME_UNKNOWN"
 		}
 		h.fail(w, r, rt, oerr(status, code, err))
 		return
@@ -69,6 +67,26 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, rt, oerr(http.StatusNotFound, "NAME_UNKNOWN", fmt.Errorf("repository %s/%s: %w", rt.Org, rt.Image, store.ErrNotFound)))
 			return
 		}
+	}
+	r = h.withRegistryToken(r)
+	if act := neededScope(r.Method, rt.Kind); act != "" && !scopeAllows(r.Context(), act, rt.name()) {
+		// Answer what the principal itself would get (404 for an invisible
+		// repository, 403...), and 401 with the challenge only when the
+		// principal may do it but the token was issued for less.
+		need := ecosystems.Read
+		if act == "push" {
+			need = ecosystems.Write
+		}
+		p, err := h.principal(r)
+		if err == nil {
+			err = h.authorize(r.Context(), p, need, rt)
+		}
+		if err == nil {
+			err = oerr(http.StatusUnauthorized, "UNAUTHORIZED",
+				fmt.Errorf("the registry token does not grant %s on %s; ask /v2/token for that scope", act, rt.name()))
+		}
+		h.fail(w, r, rt, err)
+		return
 	}
 	switch rt.Kind {
 	case RoutePing:
@@ -101,15 +119,65 @@ func (rt Route) key() store.PackageKey {
 func (rt Route) name() string { return rt.Org + "/" + rt.Image }
 
 // principal returns the caller: a drok token (Bearer or Basic, resolved
-// by the daemon) or a registry token issued by /v2/token.
+// by the daemon) or a registry token issued by /v2/token (resolved by
+// withRegistryToken).
 func (h *handler) principal(r *http.Request) (ecosystems.Principal, error) {
-	p, err := ecosystems.PrincipalFrom(r.Context())
-	if err != nil && errors.Is(err, ecosystems.ErrBadToken) {
-		if raw := bearer(r); raw != "" && looksLikeJWT(raw) {
-			return h.tokens.principal(r.Context(), raw)
+	return ecosystems.PrincipalFrom(r.Context())
+}
+
+type scopeKey struct{}
+
+// withRegistryToken resolves a registry token the daemon could not (it
+// only knows drok tokens): the request then carries the token's
+// principal and the scopes it grants.
+func (h *handler) withRegistryToken(r *http.Request) *http.Request {
+	_, err := ecosystems.PrincipalFrom(r.Context())
+	if err == nil || !errors.Is(err, ecosystems.ErrBadToken) {
+		return r
+	}
+	raw := bearer(r)
+	if !looksLikeJWT(raw) {
+		return r
+	}
+	p, access, err := h.tokens.verify(r.Context(), raw)
+	ctx := ecosystems.WithPrincipal(r.Context(), p, err)
+	if err == nil {
+		ctx = context.WithValue(ctx, scopeKey{}, access)
+	}
+	return r.WithContext(ctx)
+}
+
+// neededScope is the token action a request needs: pull to read, push
+// to change, "" for routes outside one repository.
+func neededScope(method string, kind int) string {
+	switch kind {
+	case RoutePing, RouteToken, RouteCatalog:
+		return ""
+	}
+	if method == http.MethodGet || method == http.MethodHead {
+		return "pull"
+	}
+	return "push"
+}
+
+// scopeAllows reports whether the request's registry token (if it bears
+// one) grants act on repository name. Drok tokens are not scoped.
+func scopeAllows(ctx context.Context, act, name string) bool {
+	access, scoped := ctx.Value(scopeKey{}).([]accessEntry)
+	if !scoped {
+		return true
+	}
+	for _, e := range access {
+		if e.Type != "repository" || e.Name != name {
+			continue
+		}
+		for _, a := range e.Actions {
+			if a == act || a == "*" || (act == "push" && a == "delete") {
+				return true
+			}
 		}
 	}
-	return p, err
+	return false
 }
 
 func bearer(r *http.Request) string {

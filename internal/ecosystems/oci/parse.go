@@ -33,6 +33,7 @@ var (
 	ErrTagInvalid      = errors.New("invalid tag")
 	ErrManifestInvalid = errors.New("invalid manifest")
 	ErrRangeInvalid    = errors.New("invalid Content-Range")
+	ErrNoRoute         = errors.New("no such endpoint")
 )
 
 var (
@@ -356,7 +357,7 @@ func ParseRoute(path string) (Route, error) {
 	}
 	rest, ok := strings.CutPrefix(path, "/v2/")
 	if !ok {
-		return Route{}, fmt.Errorf("%w: not a /v2/ path", ErrNameInvalid)
+		return Route{}, fmt.Errorf("%w: not a /v2/ path", ErrNoRoute)
 	}
 	segs := strings.Split(rest, "/")
 	n := len(segs)
@@ -379,7 +380,7 @@ func ParseRoute(path string) (Route, error) {
 	case n >= 3 && segs[n-2] == "referrers":
 		r.Kind, r.Ref, nameSegs = RouteReferrers, segs[n-1], n-2
 	default:
-		return Route{}, fmt.Errorf("%w: no such endpoint", ErrNameInvalid)
+		return Route{}, ErrNoRoute
 	}
 	if nameSegs < 2 {
 		return Route{}, fmt.Errorf("%w: images are named ORG/IMAGE", ErrNameInvalid)

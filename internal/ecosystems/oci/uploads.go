@@ -220,7 +220,7 @@ func (h *handler) mount(ctx context.Context, p ecosystems.Principal, rt Route, d
 	var src Route
 	if from != "" {
 		var ok bool
-		if src, ok = parseRepoName(from); !ok {
+		if src, ok = parseRepoName(from); !ok || !scopeAllows(ctx, "pull", src.name()) {
 			return false
 		}
 	}
@@ -233,7 +233,7 @@ func (h *handler) mount(ctx context.Context, p ecosystems.Principal, rt Route, d
 		var l link
 		var err error
 		if from == "" {
-			l, err = findReadableLink(tx, p, rt.Org, d)
+			l, err = findReadableLink(ctx, tx, p, rt.Org, d)
 		} else if err = ecosystems.Authorize(tx, p, ecosystems.Read, src.key()); err == nil {
 			l, err = getLink(tx, src.key(), d)
 		}
@@ -421,7 +421,7 @@ func (h *handler) finish(ctx context.Context, p ecosystems.Principal, rt Route, 
 
 // findReadableLink looks for d in the repositories of org that p may
 // read (a mount without a source repository).
-func findReadableLink(tx store.Tx, p ecosystems.Principal, org string, d Digest) (link, error) {
+func findReadableLink(ctx context.Context, tx store.Tx, p ecosystems.Principal, org string, d Digest) (link, error) {
 	a, err := auxOf(tx)
 	if err != nil {
 		return link{}, err
@@ -436,7 +436,7 @@ func findReadableLink(tx store.Tx, p ecosystems.Principal, org string, d Digest)
 		}
 		name := strings.TrimSuffix(strings.TrimPrefix(key, pfx), suffix)
 		k := store.PackageKey{Ecosystem: ecosystems.Docker, Org: org, Name: name}
-		if ecosystems.Authorize(tx, p, ecosystems.Read, k) != nil {
+		if !scopeAllows(ctx, "pull", org+"/"+name) || ecosystems.Authorize(tx, p, ecosystems.Read, k) != nil {
 			return nil
 		}
 		var l link
