@@ -43,9 +43,19 @@ type uploads struct {
 	// commit is held (read) while a blob is committed and linked, and
 	// (write) by garbage collection while it deletes blobs.
 	commit sync.RWMutex
+	// max bounds the open sessions (each holds a temporary file).
+	max int
 }
 
-func newUploads(b store.Blobs) *uploads { return &uploads{blobs: b, m: map[string]*session{}} }
+// maxSessions bounds the upload sessions open at once.
+const maxSessions = 10000
+
+// errTooManyUploads is answered 429 TOOMANYREQUESTS.
+var errTooManyUploads = errors.New("too many uploads in progress; finish or cancel some, or retry later")
+
+func newUploads(b store.Blobs) *uploads {
+	return &uploads{blobs: b, m: map[string]*session{}, max: maxSessions}
+}
 
 func (u *uploads) createTemp() (*os.File, error) {
 	if ta, ok := u.blobs.(store.TempAdopter); ok {
@@ -55,6 +65,12 @@ func (u *uploads) createTemp() (*os.File, error) {
 }
 
 func (u *uploads) start(k store.PackageKey) (*session, error) {
+	u.mu.Lock()
+	full := len(u.m) >= u.max
+	u.mu.Unlock()
+	if full {
+		return nil, oerr(http.StatusTooManyRequests, "TOOMANYREQUESTS", errTooManyUploads)
+	}
 	f, err := u.createTemp()
 	if err != nil {
 		return nil, err
