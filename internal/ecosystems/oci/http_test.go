@@ -106,3 +106,36 @@ func errorCode(body string) string {
 }
 
 func decodeSegment(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// tryImage is image without t.Fatal (for goroutines racing a kill).
+func tryImage(g reg, token, note string) ([]byte, bool) {
+	cfg := []byte(fmt.Sprintf(`{"architecture":"amd64","os":"linux","note":%q,"rootfs":{"type":"layers","diff_ids":[]}}`, note))
+	d := sha(cfg)
+	req, _ := http.NewRequest("POST", g.base+"/v2/acme/crash/blobs/uploads/?digest="+d, bytes.NewReader(cfg))
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, false
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		return nil, false
+	}
+	m, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+		"config": map[string]any{"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": len(cfg)}, "layers": []any{}})
+	return m, true
+}
+
+func tryPut(g reg, token, tag string, m []byte) (int, error) {
+	req, _ := http.NewRequest("PUT", g.base+"/v2/acme/crash/manifests/"+tag, bytes.NewReader(m))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
