@@ -143,7 +143,9 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, rt, oerr(http.StatusBadRequest, "UNSUPPORTED", perr))
 			return
 		}
-		if pw := r.PostForm.Get("password"); pw != "" && r.Header.Get("Authorization") == "" {
+		if r.Header.Get("Authorization") == "" {
+			// OAuth2 password and refresh-token grants are not offered;
+			// clients (containerd) fall back to GET with Basic on 404.
 			h.fail(w, r, rt, oerr(http.StatusNotFound, "UNSUPPORTED", errors.New("use GET with Basic credentials")))
 			return
 		}

@@ -141,12 +141,12 @@ func (s *session) append(r io.Reader) (int64, error) {
 		return 0, fmt.Errorf("open upload: %w", err)
 	}
 	buf := make([]byte, 1<<20)
-	n, err := io.CopyBuffer(io.MultiWriter(f, s.h), ctxlessReader{r}, buf)
+	n, err := io.CopyBuffer(io.MultiWriter(f, s.h), clientReader{r}, buf)
 	if err != nil {
 		_ = f.Truncate(s.size)
 		f.Close()
 		_ = s.h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state)
-		return 0, fmt.Errorf("%w: %w", store.ErrIncomplete, err)
+		return 0, fmt.Errorf("write upload: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		_ = os.Truncate(s.path, s.size)
@@ -158,11 +158,22 @@ func (s *session) append(r io.Reader) (int64, error) {
 	return n, nil
 }
 
-// rollback truncates the session back to size (after a chunk that did
-// not match its Content-Range); the hash must be restored by the caller.
-type ctxlessReader struct{ r io.Reader }
+// clientReader marks the request body's errors with store.ErrIncomplete
+// (400: the client stopped sending), so that they differ from a failing
+// disk (500).
+type clientReader struct{ r io.Reader }
 
-func (c ctxlessReader) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c clientReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return n, err
+		}
+		err = fmt.Errorf("%w: %w", store.ErrIncomplete, err)
+	}
+	return n, err
+}
 
 func (s *session) rangeHeader() string {
 	if s.size == 0 {
