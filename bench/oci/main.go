@@ -289,6 +289,51 @@ func main() {
 	procs := []*proc{d, r}
 
 	res := result{PullMBps: map[string]float64{}, PushSeconds: map[string]float64{}, ManifestGETsPS: map[string]float64{}, BlobMiB: *blobMiB, BigMiB: *bigMiB}
+	// The RSS measurement runs first, on fresh daemons, so that heap grown
+	// by the other loads cannot hide growth.
+	fmt.Fprintf(os.Stderr, "RSS during a %d MiB push\n", *bigMiB)
+	big := filepath.Join(work, "big")
+	if _, err := layout(big, int64(*bigMiB)<<20, 2); err != nil {
+		fatal(err)
+	}
+	defer os.RemoveAll(big)
+	for _, p := range procs {
+		cfg := dockerConfig(filepath.Join(work, "cfg-"+p.name), p)
+		syscall.Sync()
+		pid := p.cmd.Process.Pid
+		before := rssOf(pid)
+		// Reset the kernel's peak counter so VmHWM covers only the push.
+		_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+		var peak atomic.Int64
+		stop := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(10 * time.Millisecond):
+					if v := rssOf(pid); v > peak.Load() {
+						peak.Store(v)
+					}
+				}
+			}
+		}()
+		dur, err := cranePush(crane, cfg, big, p.host+"/bench/big:latest")
+		if err != nil {
+			fatal(err)
+		}
+		close(stop)
+		if hwm := hwmOf(pid); hwm > peak.Load() {
+			peak.Store(hwm)
+		}
+		fmt.Fprintf(os.Stderr, "  %s: RSS before %.1f MB, peak %.1f MB, push %.2fs\n", p.name, float64(before)/(1<<20), float64(peak.Load())/(1<<20), dur.Seconds())
+		growth := float64(max(peak.Load()-before, 0)) / (1 << 20)
+		if p.name == "drok" {
+			res.RSSGrowthMB = growth
+		} else {
+			res.RegistryRSSGrow = growth
+		}
+	}
 	lay := filepath.Join(work, "layout")
 	layer, err := layout(lay, int64(*blobMiB)<<20, 1)
 	if err != nil {
@@ -299,6 +344,9 @@ func main() {
 	for i := range *runs {
 		for _, p := range procs {
 			cfg := dockerConfig(filepath.Join(work, "cfg-"+p.name), p)
+			// Start each push with no dirty pages left by the previous one
+			// (or by the layout being written), the same for both servers.
+			syscall.Sync()
 			dur, err := cranePush(crane, cfg, lay, fmt.Sprintf("%s/bench/push%d:latest", p.host, i))
 			if err != nil {
 				fatal(err)
@@ -354,48 +402,6 @@ func main() {
 			fatal(fmt.Errorf("%s: %d manifest GETs failed", p.name, failed.Load()))
 		}
 		res.ManifestGETsPS[p.name] = float64(count.Load()) / time.Since(t0).Seconds()
-	}
-	fmt.Fprintf(os.Stderr, "RSS during a %d MiB push\n", *bigMiB)
-	big := filepath.Join(work, "big")
-	if _, err := layout(big, int64(*bigMiB)<<20, 2); err != nil {
-		fatal(err)
-	}
-	_ = os.RemoveAll(lay)
-	for _, p := range procs {
-		cfg := dockerConfig(filepath.Join(work, "cfg-"+p.name), p)
-		pid := p.cmd.Process.Pid
-		before := rssOf(pid)
-		// Reset the kernel's peak counter so VmHWM covers only the push.
-		_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
-		var peak atomic.Int64
-		stop := make(chan struct{})
-		go func() {
-			for {
-				select {
-				case <-stop:
-					return
-				case <-time.After(10 * time.Millisecond):
-					if v := rssOf(pid); v > peak.Load() {
-						peak.Store(v)
-					}
-				}
-			}
-		}()
-		dur, err := cranePush(crane, cfg, big, p.host+"/bench/big:latest")
-		if err != nil {
-			fatal(err)
-		}
-		close(stop)
-		if hwm := hwmOf(pid); hwm > peak.Load() {
-			peak.Store(hwm)
-		}
-		fmt.Fprintf(os.Stderr, "  %s: RSS before %.1f MB, peak %.1f MB, push %.2fs\n", p.name, float64(before)/(1<<20), float64(peak.Load())/(1<<20), dur.Seconds())
-		growth := float64(max(peak.Load()-before, 0)) / (1 << 20)
-		if p.name == "drok" {
-			res.RSSGrowthMB = growth
-		} else {
-			res.RegistryRSSGrow = growth
-		}
 	}
 	res.PullRatio = res.PullMBps["drok"] / res.PullMBps["distribution"]
 	res.PushRatio = res.PushSeconds["distribution"] / res.PushSeconds["drok"]

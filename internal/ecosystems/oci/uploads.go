@@ -141,7 +141,8 @@ func (s *session) append(r io.Reader) (int64, error) {
 		return 0, fmt.Errorf("open upload: %w", err)
 	}
 	buf := make([]byte, 1<<20)
-	n, err := io.CopyBuffer(io.MultiWriter(f, s.h), clientReader{r}, buf)
+	wb := &writeback{f: f, off: s.size, from: s.size}
+	n, err := io.CopyBuffer(io.MultiWriter(wb, s.h), clientReader{r}, buf)
 	if err != nil {
 		_ = f.Truncate(s.size)
 		f.Close()
@@ -156,6 +157,27 @@ func (s *session) append(r io.Reader) (int64, error) {
 	s.size += n
 	s.updated = time.Now()
 	return n, nil
+}
+
+// writebackEvery is how many bytes an upload writes before it asks the
+// kernel to start writing them out.
+const writebackEvery = 8 << 20
+
+// writeback writes to an upload file and starts the disk writes of every
+// writebackEvery bytes as soon as they are written.
+type writeback struct {
+	f         *os.File
+	off, from int64
+}
+
+func (w *writeback) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.off-w.from >= writebackEvery {
+		startWriteback(w.f, w.from, w.off-w.from)
+		w.from = w.off
+	}
+	return n, err
 }
 
 // clientReader marks the request body's errors with store.ErrIncomplete
