@@ -39,7 +39,7 @@ var (
 	blobMiB     = flag.Int("blob-mib", 256, "size of the pulled/pushed blob in MiB")
 	bigMiB      = flag.Int("rss-mib", 1024, "size of the layer pushed for the RSS measurement in MiB")
 	runs        = flag.Int("runs", 3, "repetitions of the push measurement (median reported)")
-	pullRuns    = flag.Int("pull-runs", 9, "repetitions of the pull measurement (median reported)")
+	pullRuns    = flag.Int("pull-runs", 15, "repetitions of the pull measurement (median reported)")
 	getSeconds  = flag.Duration("get-duration", 5*time.Second, "duration of the manifest GET load per server")
 	workers     = flag.Int("workers", 8, "concurrent manifest GET workers")
 	outDir      = flag.String("out", "bench/out", "directory for oci.json")
@@ -236,6 +236,7 @@ func procStatus(pid int, key string) int64 {
 
 type result struct {
 	PullMBps        map[string]float64 `json:"pull_mb_per_s"`
+	PullBestMBps    map[string]float64 `json:"pull_best_mb_per_s"`
 	PushSeconds     map[string]float64 `json:"crane_push_seconds"`
 	ManifestGETsPS  map[string]float64 `json:"manifest_gets_per_s"`
 	PullRatio       float64            `json:"pull_ratio"`
@@ -288,7 +289,7 @@ func main() {
 	waitUp(r.base + "/v2/")
 	procs := []*proc{d, r}
 
-	res := result{PullMBps: map[string]float64{}, PushSeconds: map[string]float64{}, ManifestGETsPS: map[string]float64{}, BlobMiB: *blobMiB, BigMiB: *bigMiB}
+	res := result{PullMBps: map[string]float64{}, PullBestMBps: map[string]float64{}, PushSeconds: map[string]float64{}, ManifestGETsPS: map[string]float64{}, BlobMiB: *blobMiB, BigMiB: *bigMiB}
 	// The RSS measurement runs first, on fresh daemons, so that heap grown
 	// by the other loads cannot hide growth.
 	fmt.Fprintf(os.Stderr, "RSS during a %d MiB push\n", *bigMiB)
@@ -374,6 +375,7 @@ func main() {
 	}
 	for _, p := range procs {
 		res.PullMBps[p.name] = median(rates[p.name])
+		res.PullBestMBps[p.name] = slices.Max(rates[p.name])
 	}
 	fmt.Fprintf(os.Stderr, "manifest GETs for %s with %d workers each\n", *getSeconds, *workers)
 	const accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json"
@@ -409,6 +411,7 @@ func main() {
 
 	fmt.Printf("| measure | drok | distribution v3.1.2 | ratio (target) |\n|---|---|---|---|\n")
 	fmt.Printf("| pull %d MiB blob (MB/s, median of %d) | %.0f | %.0f | %.2fx (>= 1.0) |\n", *blobMiB, *pullRuns, res.PullMBps["drok"], res.PullMBps["distribution"], res.PullRatio)
+	fmt.Printf("| pull %d MiB blob (MB/s, best of %d) | %.0f | %.0f | %.2fx |\n", *blobMiB, *pullRuns, res.PullBestMBps["drok"], res.PullBestMBps["distribution"], res.PullBestMBps["drok"]/res.PullBestMBps["distribution"])
 	fmt.Printf("| crane push of the %d MiB image (s, median of %d) | %.2f | %.2f | %.2fx (>= 1.0) |\n", *blobMiB, *runs, res.PushSeconds["drok"], res.PushSeconds["distribution"], res.PushRatio)
 	fmt.Printf("| manifest GETs/s (%d workers, %s) | %.0f | %.0f | %.2fx (>= 2) |\n", *workers, *getSeconds, res.ManifestGETsPS["drok"], res.ManifestGETsPS["distribution"], res.ManifestRatio)
 	fmt.Printf("| RSS growth during a %d MiB crane push (MB) | %.1f | %.1f | (< 64 MB) |\n", *bigMiB, res.RSSGrowthMB, res.RegistryRSSGrow)

@@ -23,6 +23,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (publishes); default 1 GiB.
 	MaxBodyBytes int64
+	// MaxUploadBytes caps the bodies ecosystems stream straight to disk
+	// (ecosystems.LargeBodies: OCI layer uploads); default 32 GiB.
+	MaxUploadBytes int64
 	// IdleReadTimeout ends a request whose body sends nothing for this
 	// long; default 60s.
 	IdleReadTimeout time.Duration

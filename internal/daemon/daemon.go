@@ -38,6 +38,7 @@ const (
 	LogFile          = "drok.log"
 	AdminTokenFile   = "initial-admin-token"
 	defaultMaxBody   = 1 << 30
+	defaultMaxUpload = 32 << 30
 	flushInterval    = 5 * time.Second
 	shutdownDeadline = 15 * time.Second
 )
@@ -78,6 +79,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = defaultMaxBody
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = defaultMaxUpload
 	}
 	if cfg.IdleReadTimeout <= 0 {
 		cfg.IdleReadTimeout = 60 * time.Second

@@ -37,6 +37,9 @@ type Option func(*daemon.Config)
 // WithMaxBody sets the request body limit.
 func WithMaxBody(n int64) Option { return func(c *daemon.Config) { c.MaxBodyBytes = n } }
 
+// WithMaxUpload sets the limit of bodies ecosystems stream to disk.
+func WithMaxUpload(n int64) Option { return func(c *daemon.Config) { c.MaxUploadBytes = n } }
+
 // WithIdleReadTimeout sets how long a request body may stall.
 func WithIdleReadTimeout(d time.Duration) Option {
 	return func(c *daemon.Config) { c.IdleReadTimeout = d }

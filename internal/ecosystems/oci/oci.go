@@ -88,3 +88,14 @@ func (e *Ecosystem) ResolveVersion(pkg store.Package, ref string) string {
 	}
 	return ref
 }
+
+// LargeBody reports blob uploads (POST, PATCH and PUT below
+// /v2/…/blobs/uploads/): they stream to a temporary file, so the daemon's
+// upload limit applies rather than its general body limit.
+func (e *Ecosystem) LargeBody(r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || !strings.HasPrefix(r.URL.Path, "/v2/") {
+		return false
+	}
+	rt, err := ParseRoute(r.URL.Path)
+	return err == nil && (rt.Kind == RouteUpload || rt.Kind == RouteUploadStart)
+}
