@@ -120,7 +120,7 @@ func (h *handler) blob(w http.ResponseWriter, r *http.Request, rt Route) {
 	hd.Set("ETag", `"`+d.String()+`"`)
 	hd.Set("Content-Type", "application/octet-stream")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cache-Control", "max-age=31536000")
+	hd.Set("Cache-Control", "private, max-age=31536000, immutable")
 	if r.Method == http.MethodHead {
 		hd.Set("Content-Length", strconv.FormatInt(info.Size, 10))
 		hd.Set("Accept-Ranges", "bytes")
