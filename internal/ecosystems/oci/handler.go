@@ -47,6 +47,8 @@ func oerr(status int, code string, err error) error {
 
 var errImmutableTag = errors.New("immutable tag")
 
+// ServeHTTP routes /v2/ requests (and hands the REST package routes to
+// env.REST), after resolving registry tokens and checking their scopes.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/v2") {
 		h.env.REST.ServeHTTP(w, r)
