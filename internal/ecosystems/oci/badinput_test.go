@@ -310,3 +310,43 @@ func TestOrgImmutableTags(t *testing.T) {
 	}
 	_ = os.Getenv
 }
+
+// TestRESTDeleteKeepsReleaseTags: `drok package delete` (the REST route)
+// follows the registry's rules: a release tag and the manifest it points
+// at cannot be deleted; floating tags and other manifests can.
+func TestRESTDeleteKeepsReleaseTags(t *testing.T) {
+	f := newFixture(t)
+	g := reg{base: f.srv.URL}
+	tok := f.srv.AdminToken
+	ctx := context.Background()
+	repo := "acme/web/site"
+	rel := g.mustPutManifest(t, tok, repo, "1.0.0", g.image(t, tok, repo, "release"))
+	dev := g.mustPutManifest(t, tok, repo, "dev", g.image(t, tok, repo, "dev"))
+	c := f.srv.Client
+	for _, v := range []string{rel, "1.0.0"} {
+		if err := c.DeleteVersion(ctx, "docker", "acme", "web/site", v); err == nil || !strings.Contains(err.Error(), "immutable") {
+			t.Errorf("REST delete of %s: %v", v, err)
+		}
+	}
+	if r := g.do(t, "GET", "/v2/"+repo+"/manifests/1.0.0", tok, nil, nil); r.status != 200 {
+		t.Fatalf("release tag gone: %d", r.status)
+	}
+	if err := c.DeleteVersion(ctx, "docker", "acme", "web/site", "dev"); err != nil {
+		t.Fatalf("delete tag dev: %v", err)
+	}
+	if r := g.do(t, "GET", "/v2/"+repo+"/manifests/"+dev, tok, nil, nil); r.status != 200 {
+		t.Errorf("deleting a tag deleted its manifest: %d", r.status)
+	}
+	if err := c.DeleteVersion(ctx, "docker", "acme", "web/site", dev); err != nil {
+		t.Fatalf("delete manifest: %v", err)
+	}
+	if r := g.do(t, "GET", "/v2/"+repo+"/manifests/"+dev, tok, nil, nil); r.status != 404 {
+		t.Errorf("deleted manifest: %d", r.status)
+	}
+	if err := c.DeleteVersion(ctx, "docker", "acme", "web/site", dev); err == nil {
+		t.Error("second delete succeeded")
+	}
+	if err := f.srv.As("").DeleteVersion(ctx, "docker", "acme", "web/site", rel); err == nil {
+		t.Error("anonymous delete succeeded")
+	}
+}

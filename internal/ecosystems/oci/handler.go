@@ -51,6 +51,10 @@ var errImmutableTag = errors.New("immutable tag")
 // env.REST), after resolving registry tokens and checking their scopes.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/v2") {
+		if r.Method == http.MethodDelete {
+			h.restDelete(w, r)
+			return
+		}
 		h.env.REST.ServeHTTP(w, r)
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drok-dev/drok/internal/daemon/client"
 	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
 )
@@ -331,30 +332,39 @@ func orgNote(all bool) string {
 
 func (h *handler) deleteManifest(w http.ResponseWriter, r *http.Request, rt Route) {
 	p, err := h.caller(r, ecosystems.Write, rt)
+	if err == nil {
+		err = h.removeManifest(r.Context(), p, rt)
+	}
 	if err != nil {
 		h.fail(w, r, rt, err)
 		return
 	}
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// removeManifest deletes tag rt.Ref, or tombstones manifest rt.Ref (a
+// digest) and drops its tags. Immutable tags are never removed.
+func (h *handler) removeManifest(ctx context.Context, p ecosystems.Principal, rt Route) error {
 	k := rt.key()
 	isDigest := strings.Contains(rt.Ref, ":")
 	var d Digest
+	var err error
 	if isDigest {
 		if d, err = ParseDigest(rt.Ref); err != nil {
-			h.fail(w, r, rt, err)
-			return
+			return err
 		}
 	} else if !ValidTag(rt.Ref) {
-		h.fail(w, r, rt, fmt.Errorf("%w: %.200q", ErrTagInvalid, rt.Ref))
-		return
+		return fmt.Errorf("%w: %.200q", ErrTagInvalid, rt.Ref)
 	}
 	immutableAll := false
-	_ = h.env.Pipeline.Index.View(r.Context(), func(tx store.Tx) error {
+	_ = h.env.Pipeline.Index.View(ctx, func(tx store.Tx) error {
 		if o, err := tx.Org(rt.Org); err == nil {
 			immutableAll = o.Settings.ImmutableTags
 		}
 		return nil
 	})
-	err = h.env.Pipeline.Mutate(r.Context(), p, ecosystems.Write, k, func(_ store.Tx, pkg *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
+	return h.env.Pipeline.Mutate(ctx, p, ecosystems.Write, k, func(_ store.Tx, pkg *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
 		if !isDigest {
 			cur, ok := pkg.Tags[rt.Ref]
 			if !ok {
@@ -382,12 +392,45 @@ func (h *handler) deleteManifest(w http.ResponseWriter, r *http.Request, rt Rout
 		v.Deleted = time.Now().UTC()
 		return []store.Version{v}, []store.Event{{Type: store.EventDeleted, Ecosystem: k.Ecosystem, Org: k.Org, Package: k.Name, Version: v.Version, Time: time.Now().UTC()}}, nil
 	})
-	if err != nil {
-		h.fail(w, r, rt, err)
+}
+
+// restDelete serves DELETE /api/v1/packages/docker/{org}/{image}/{ref}
+// (`drok package delete`) with the registry's rules: a tag is removed, a
+// digest tombstoned, release tags are kept.
+func (h *handler) restDelete(w http.ResponseWriter, r *http.Request) {
+	restPath, err := url.PathUnescape(ecosystems.Rest(r))
+	i := strings.LastIndexByte(restPath, '/')
+	if err != nil || i <= 0 {
+		h.env.REST.ServeHTTP(w, r)
 		return
 	}
-	w.Header().Set("Content-Length", "0")
-	w.WriteHeader(http.StatusAccepted)
+	rt := Route{Kind: RouteManifest, Org: ecosystems.Org(r), Image: restPath[:i], Ref: restPath[i+1:]}
+	p, err := h.principal(r)
+	if err == nil {
+		if err = ValidateImageName(rt.Image); err != nil {
+			err = fmt.Errorf("%w: %w", store.ErrInvalid, err)
+		}
+	}
+	if err == nil {
+		err = h.removeManifest(r.Context(), p, rt)
+	}
+	if err != nil {
+		status := ecosystems.HTTPStatus(err)
+		switch {
+		case errors.Is(err, errImmutableTag):
+			status = http.StatusConflict
+		case errors.Is(err, ErrDigestInvalid), errors.Is(err, ErrTagInvalid):
+			status = http.StatusBadRequest
+		}
+		msg := err.Error()
+		if status >= 500 {
+			h.env.Log.Error("delete image version", "path", r.URL.Path, "err", err)
+			msg = "internal server error"
+		}
+		writeJSON(w, status, "application/json", client.Error{Message: msg})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 type tagList struct {
