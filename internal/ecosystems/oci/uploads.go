@@ -142,7 +142,7 @@ func (s *session) append(r io.Reader) (int64, error) {
 	}
 	buf := make([]byte, 1<<20)
 	wb := &writeback{f: f, off: s.size, from: s.size}
-	n, err := io.CopyBuffer(io.MultiWriter(wb, s.h), clientReader{r}, buf)
+	n, err := copyFull(io.MultiWriter(wb, s.h), clientReader{r}, buf)
 	if err != nil {
 		_ = f.Truncate(s.size)
 		f.Close()
@@ -157,6 +157,29 @@ func (s *session) append(r io.Reader) (int64, error) {
 	s.size += n
 	s.updated = time.Now()
 	return n, nil
+}
+
+// copyFull copies src to dst in whole buffers (fewer, larger writes and
+// hash updates than io.Copy's read-sized ones).
+func copyFull(dst io.Writer, src io.Reader, buf []byte) (int64, error) {
+	var total int64
+	for {
+		n, err := io.ReadFull(src, buf)
+		if n > 0 {
+			w, werr := dst.Write(buf[:n])
+			total += int64(w)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		switch err {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			return total, nil
+		default:
+			return total, err
+		}
+	}
 }
 
 // writebackEvery is how many bytes an upload writes before it asks the
