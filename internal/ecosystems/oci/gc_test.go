@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drok-dev/drok/internal/daemon/client"
+	"github.com/drok-dev/drok/internal/daemon/daemontest"
 )
 
 func blobPath(dataDir, digest string) string {
@@ -135,5 +137,28 @@ func TestGarbageCollection(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(f.srv.DataDir, "blobs", "tmp")); len(entries) != 0 {
 		t.Errorf("temporary files left: %d", len(entries))
+	}
+}
+
+// TestPeriodicGarbageCollection: the daemon collects by itself.
+func TestPeriodicGarbageCollection(t *testing.T) {
+	f := newFixture(t, daemontest.WithGC(50*time.Millisecond, 2*time.Second))
+	g := reg{base: f.srv.URL}
+	tok := f.srv.AdminToken
+	orphan := g.pushBlob(t, tok, "acme/auto", []byte("nobody references me"))
+	m := g.image(t, tok, "acme/auto", "kept")
+	d := g.mustPutManifest(t, tok, "acme/auto", "v", m)
+	deadline := time.Now().Add(10 * time.Second)
+	for exists(blobPath(f.srv.DataDir, orphan)) {
+		if time.Now().After(deadline) {
+			t.Fatal("the periodic collection never removed the orphan blob")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !exists(blobPath(f.srv.DataDir, d)) {
+		t.Error("the periodic collection removed a referenced manifest")
+	}
+	if r := g.do(t, "GET", "/v2/acme/auto/manifests/v", tok, nil, nil); r.status != http.StatusOK || r.body != string(m) {
+		t.Errorf("manifest after collection: %d", r.status)
 	}
 }
