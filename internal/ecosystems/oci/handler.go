@@ -36,6 +36,8 @@ type ociError struct {
 	code   string
 	err    error
 	detail any
+	// scope is added to the challenge of a 401 (a mount source).
+	scope string
 }
 
 func (e *ociError) Error() string { return e.err.Error() }
@@ -313,7 +315,11 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, rt Route, err err
 		msg = "internal server error"
 	}
 	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", h.challenge(r, rt))
+		c := h.challenge(r, rt)
+		if oe != nil && oe.scope != "" && !strings.Contains(c, oe.scope) {
+			c = strings.TrimSuffix(c, `"`) + " " + oe.scope + `"`
+		}
+		w.Header().Set("WWW-Authenticate", c)
 	}
 	writeJSON(w, status, "application/json", errorBody{Errors: []errorEntry{{Code: code, Message: msg, Detail: detail}}})
 }

@@ -252,9 +252,17 @@ func (h *handler) uploadStart(w http.ResponseWriter, r *http.Request, rt Route) 
 	}
 	q := r.URL.Query()
 	if m := q.Get("mount"); m != "" {
-		if d, err := ParseDigest(m); err == nil && h.mount(r.Context(), p, rt, d, q.Get("from")) {
-			blobCreated(w, rt, d)
-			return
+		if d, err := ParseDigest(m); err == nil {
+			ok, needScope := h.mount(r.Context(), p, rt, d, q.Get("from"))
+			if ok {
+				blobCreated(w, rt, d)
+				return
+			}
+			if needScope != "" {
+				h.fail(w, r, rt, &ociError{status: http.StatusUnauthorized, code: "UNAUTHORIZED",
+					err: fmt.Errorf("%w %s; ask /v2/token for it", errMountScope, needScope), scope: "repository:" + needScope + ":pull"})
+				return
+			}
 		}
 	}
 	if ds := q.Get("digest"); ds != "" {
@@ -286,14 +294,21 @@ func blobCreated(w http.ResponseWriter, rt Route, d Digest) {
 	w.WriteHeader(http.StatusCreated)
 }
 
-// mount links d from repository from (or, without from, finds it already
-// linked in rt) when p may read it there. False means: upload instead.
-func (h *handler) mount(ctx context.Context, p ecosystems.Principal, rt Route, d Digest, from string) bool {
+// errMountScope aborts a mount whose source the principal may read but
+// the registry token does not cover.
+var errMountScope = errors.New("the registry token does not grant pull on the mount source")
+
+// mount links d from repository from (or, without from, from any
+// repository of the org the caller may read) when p may read it there.
+// ok=false means: upload instead. needScope names a source repository the
+// principal may read but the registry token does not cover: the client
+// is challenged for it (as distribution does) instead.
+func (h *handler) mount(ctx context.Context, p ecosystems.Principal, rt Route, d Digest, from string) (ok bool, needScope string) {
 	var src Route
 	if from != "" {
-		var ok bool
-		if src, ok = parseRepoName(from); !ok || !scopeAllows(ctx, "pull", src.name()) {
-			return false
+		var valid bool
+		if src, valid = parseRepoName(from); !valid {
+			return false, ""
 		}
 	}
 	h.uploads.commit.RLock()
@@ -304,8 +319,9 @@ func (h *handler) mount(ctx context.Context, p ecosystems.Principal, rt Route, d
 		}
 		var l link
 		var err error
+		name := src.name()
 		if from == "" {
-			l, err = findReadableLink(ctx, tx, p, rt.Org, d)
+			l, name, err = findReadableLink(ctx, tx, p, rt.Org, d)
 		} else if err = ecosystems.Authorize(tx, p, ecosystems.Read, src.key()); err == nil {
 			l, err = getLink(tx, src.key(), d)
 		}
@@ -315,10 +331,14 @@ func (h *handler) mount(ctx context.Context, p ecosystems.Principal, rt Route, d
 		if _, err := h.env.Pipeline.Blobs.Stat(l.SHA256); err != nil {
 			return err
 		}
+		if !scopeAllows(ctx, "pull", name) {
+			needScope = name
+			return errMountScope
+		}
 		l.Created = time.Now().UTC()
 		return putLink(tx, rt.key(), d, l)
 	})
-	return err == nil
+	return err == nil, needScope
 }
 
 // putMonolithic streams body into the blob store, verifies it against d
@@ -492,15 +512,18 @@ func (h *handler) finish(ctx context.Context, p ecosystems.Principal, rt Route, 
 }
 
 // findReadableLink looks for d in the repositories of org that p may
-// read (a mount without a source repository).
-func findReadableLink(ctx context.Context, tx store.Tx, p ecosystems.Principal, org string, d Digest) (link, error) {
+// read (a mount without a source repository), preferring those the
+// request's registry token covers, and returns the link and the
+// repository's name.
+func findReadableLink(ctx context.Context, tx store.Tx, p ecosystems.Principal, org string, d Digest) (link, string, error) {
 	a, err := auxOf(tx)
 	if err != nil {
-		return link{}, err
+		return link{}, "", err
 	}
 	pfx := "l/" + org + "/"
 	suffix := "@" + d.String()
-	var found *link
+	var found, fallback *link
+	var foundName, fallbackName string
 	errFound := errors.New("found")
 	err = a.AuxScan(auxNS, pfx, func(key string, val []byte) error {
 		if !strings.HasSuffix(key, suffix) {
@@ -508,21 +531,30 @@ func findReadableLink(ctx context.Context, tx store.Tx, p ecosystems.Principal, 
 		}
 		name := strings.TrimSuffix(strings.TrimPrefix(key, pfx), suffix)
 		k := store.PackageKey{Ecosystem: ecosystems.Docker, Org: org, Name: name}
-		if !scopeAllows(ctx, "pull", org+"/"+name) || ecosystems.Authorize(tx, p, ecosystems.Read, k) != nil {
+		if ecosystems.Authorize(tx, p, ecosystems.Read, k) != nil {
 			return nil
 		}
 		var l link
-		if json.Unmarshal(val, &l) == nil {
-			found = &l
+		if json.Unmarshal(val, &l) != nil {
+			return nil
+		}
+		if scopeAllows(ctx, "pull", org+"/"+name) {
+			found, foundName = &l, org+"/"+name
 			return errFound
+		}
+		if fallback == nil {
+			fallback, fallbackName = &l, org+"/"+name
 		}
 		return nil
 	})
-	if found != nil {
-		return *found, nil
-	}
 	if err != nil && !errors.Is(err, errFound) {
-		return link{}, err
+		return link{}, "", err
 	}
-	return link{}, fmt.Errorf("blob %s: %w", d, store.ErrNotFound)
+	if found != nil {
+		return *found, foundName, nil
+	}
+	if fallback != nil {
+		return *fallback, fallbackName, nil
+	}
+	return link{}, "", fmt.Errorf("blob %s: %w", d, store.ErrNotFound)
 }
