@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -37,8 +38,11 @@ func TestOCIConformance(t *testing.T) {
 		}
 		t.Fatalf("conformance suite failed: %v\n%s", err, report)
 	}
-	if !regexp.MustCompile(`(?i)pass`).MatchString(report) {
-		t.Fatalf("conformance suite printed no result:\n%s", report)
+	if !strings.Contains(report, "OCI Conformance Test: Pass") {
+		t.Fatalf("conformance suite did not report an overall pass:\n%s", report)
+	}
+	if bad := regexp.MustCompile(`(?m)^\s*OCI Conformance Test/.*: (Fail|Error|Skip)\b.*$`).FindAllString(report, -1); len(bad) > 0 {
+		t.Fatalf("conformance checks failed or skipped:\n%s\n\n%s", strings.Join(bad, "\n"), report)
 	}
 	t.Logf("conformance:\n%s", report)
 }
