@@ -240,3 +240,27 @@ func mustRunIn(t *testing.T, env []string, dir, bin string, args ...string) stri
 	}
 	return string(out)
 }
+
+// TestSkopeoDockerSchema2: skopeo converts the image to Docker schema 2
+// (manifest list + v2 manifests) on the way in; drok stores and serves
+// those media types as pushed.
+func TestSkopeoDockerSchema2(t *testing.T) {
+	t.Parallel()
+	skopeo := tool(t, "skopeo", skopeoInstall)
+	f := newFixture(t)
+	env := clientEnv(t, f.host, f.srv.AdminToken)
+	l := writeLayout(t, t.TempDir(), 11, "2.0.0", 8<<10)
+	ref := "docker://" + f.host + "/acme/legacy:2.0.0"
+	mustRun(t, env, skopeo, "copy", "--all", "--format", "v2s2", "--dest-tls-verify=false", "oci:"+l.dir+":2.0.0", ref)
+	raw := mustRun(t, env, skopeo, "inspect", "--raw", "--tls-verify=false", ref)
+	if !strings.Contains(raw, "application/vnd.docker.distribution.manifest.list.v2+json") {
+		t.Fatalf("not a Docker manifest list: %s", raw)
+	}
+	g := reg{base: f.srv.URL}
+	r := g.do(t, "GET", "/v2/acme/legacy/manifests/2.0.0", f.srv.AdminToken, nil, nil)
+	if r.header.Get("Content-Type") != "application/vnd.docker.distribution.manifest.list.v2+json" {
+		t.Errorf("Content-Type %q", r.header.Get("Content-Type"))
+	}
+	out := t.TempDir()
+	mustRun(t, env, skopeo, "copy", "--all", "--src-tls-verify=false", ref, "dir:"+out)
+}
