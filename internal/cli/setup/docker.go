@@ -46,7 +46,8 @@ docker, crane, oras and skopeo, and to the containers auth file
 skopeo and buildah. The entry is "auths": {"HOST:PORT": {"auth": base64(drok:TOKEN)}};
 other entries are kept. Images of ORG are then HOST:PORT/ORG/IMAGE.
 
---print writes the docker configuration entry to standard output instead.`,
+--print writes a docker login command reading the token from $DROK_TOKEN
+to standard output instead (for CI).`,
 		Example: `  drok setup docker --org acme
   docker pull 127.0.0.1:5873/acme/app:1.0.0`,
 		Args: cmdutil.NoArgs,
@@ -58,8 +59,14 @@ other entries are kept. Images of ORG are then HOST:PORT/ORG/IMAGE.
 		},
 	}
 	cmd.Flags().StringVar(&opts.Org, "org", "", "Organisation (default: the org key of the configuration)")
-	cmd.Flags().BoolVar(&opts.Print, "print", false, "Print the entry instead of writing it")
+	cmd.Flags().BoolVar(&opts.Print, "print", false, "Print a docker login command (token from $DROK_TOKEN) instead of writing files")
 	return cmd
+}
+
+// DockerLoginCommand is the shell command that logs docker in to host
+// with the token in $DROK_TOKEN.
+func DockerLoginCommand(host string) string {
+	return `echo "$DROK_TOKEN" | docker login ` + host + ` --username ` + DockerUser + ` --password-stdin`
 }
 
 // RegistryHost returns the HOST:PORT clients use for server.
@@ -147,12 +154,13 @@ func dockerRun(opts *DockerOptions) error {
 		return err
 	}
 	if opts.Print {
-		data, err := MergeDockerAuth(nil, host, DockerUser, "${DROK_TOKEN}")
-		if err != nil {
-			return err
+		// Credential files hold the token base64-encoded, where no shell
+		// variable expands: print the login command instead (for CI).
+		fmt.Fprintln(opts.IO.Out, DockerLoginCommand(host))
+		if opts.IO.IsStderrTTY() {
+			fmt.Fprintln(opts.IO.ErrOut, "The token comes from the DROK_TOKEN environment variable; podman login, skopeo login, crane auth login and oras login take the same arguments.")
 		}
-		_, err = opts.IO.Out.Write(data)
-		return err
+		return nil
 	}
 	if a.Token == "" {
 		return cmdutil.NotLoggedIn(a.Server)
