@@ -262,79 +262,12 @@ func main() {
 	if out, err := exec.Command("go", "build", "-o", drokBin, "./cmd/drok").CombinedOutput(); err != nil {
 		fatal(fmt.Errorf("build drok: %v: %s", err, out))
 	}
-	dport, rport := freePort(), freePort()
-	ddata := filepath.Join(work, "drok-data")
-	d := start("drok", exec.Command(drokBin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", dport), "--data", ddata), filepath.Join(work, "drok.log"))
+	d, r := startPair(drokBin, registry, filepath.Join(work, "a"))
 	defer d.stop()
-	d.base, d.host = fmt.Sprintf("http://127.0.0.1:%d", dport), fmt.Sprintf("127.0.0.1:%d", dport)
-	waitUp(d.base + "/api/v1/health")
-	tok, err := os.ReadFile(filepath.Join(ddata, "initial-admin-token"))
-	if err != nil {
-		fatal(err)
-	}
-	d.token = strings.TrimSpace(string(tok))
-	req, _ := http.NewRequest("POST", d.base+"/api/v1/orgs", strings.NewReader(`{"name":"bench"}`))
-	req.Header.Set("Authorization", "Bearer "+d.token)
-	req.Header.Set("Content-Type", "application/json")
-	if resp, err := client.Do(req); err != nil || resp.StatusCode >= 300 {
-		fatal(fmt.Errorf("create org: %v %v", err, resp))
-	}
-
-	rcfg := filepath.Join(work, "registry.yml")
-	_ = os.WriteFile(rcfg, []byte(fmt.Sprintf("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%d\n",
-		filepath.Join(work, "registry-data"), rport)), 0o644)
-	r := start("distribution", exec.Command(registry, "serve", rcfg), filepath.Join(work, "registry.log"))
 	defer r.stop()
-	r.base, r.host = fmt.Sprintf("http://127.0.0.1:%d", rport), fmt.Sprintf("127.0.0.1:%d", rport)
-	waitUp(r.base + "/v2/")
 	procs := []*proc{d, r}
 
 	res := result{PullMBps: map[string]float64{}, PullBestMBps: map[string]float64{}, PushSeconds: map[string]float64{}, ManifestGETsPS: map[string]float64{}, BlobMiB: *blobMiB, BigMiB: *bigMiB}
-	// The RSS measurement runs first, on fresh daemons, so that heap grown
-	// by the other loads cannot hide growth.
-	fmt.Fprintf(os.Stderr, "RSS during a %d MiB push\n", *bigMiB)
-	big := filepath.Join(work, "big")
-	if _, err := layout(big, int64(*bigMiB)<<20, 2); err != nil {
-		fatal(err)
-	}
-	defer os.RemoveAll(big)
-	for _, p := range procs {
-		cfg := dockerConfig(filepath.Join(work, "cfg-"+p.name), p)
-		syscall.Sync()
-		pid := p.cmd.Process.Pid
-		before := rssOf(pid)
-		// Reset the kernel's peak counter so VmHWM covers only the push.
-		_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
-		var peak atomic.Int64
-		stop := make(chan struct{})
-		go func() {
-			for {
-				select {
-				case <-stop:
-					return
-				case <-time.After(10 * time.Millisecond):
-					if v := rssOf(pid); v > peak.Load() {
-						peak.Store(v)
-					}
-				}
-			}
-		}()
-		dur, err := cranePush(crane, cfg, big, p.host+"/bench/big:latest")
-		if err != nil {
-			fatal(err)
-		}
-		close(stop)
-		if hwm := hwmOf(pid); hwm > peak.Load() {
-			peak.Store(hwm)
-		}
-		fmt.Fprintf(os.Stderr, "  %s: RSS before %.1f MB, peak %.1f MB, push %.2fs\n", p.name, float64(before)/(1<<20), float64(peak.Load())/(1<<20), dur.Seconds())
-		growth := float64(max(peak.Load()-before, 0)) / (1 << 20)
-		if p.name == "drok" {
-			res.RSSGrowthMB = growth
-		} else {
-			res.RegistryRSSGrow = growth
-		}
-	}
 	lay := filepath.Join(work, "layout")
 	layer, err := layout(lay, int64(*blobMiB)<<20, 1)
 	if err != nil {
@@ -405,6 +338,57 @@ func main() {
 		}
 		res.ManifestGETsPS[p.name] = float64(count.Load()) / time.Since(t0).Seconds()
 	}
+	// The RSS measurement runs on a fresh pair of servers, so that heap
+	// grown by the other loads cannot hide growth.
+	d.stop()
+	r.stop()
+	d, r = startPair(drokBin, registry, filepath.Join(work, "b"))
+	defer d.stop()
+	defer r.stop()
+	procs = []*proc{d, r}
+	fmt.Fprintf(os.Stderr, "RSS during a %d MiB push\n", *bigMiB)
+	big := filepath.Join(work, "big")
+	if _, err := layout(big, int64(*bigMiB)<<20, 2); err != nil {
+		fatal(err)
+	}
+	defer os.RemoveAll(big)
+	for _, p := range procs {
+		cfg := dockerConfig(filepath.Join(work, "cfg-"+p.name), p)
+		syscall.Sync()
+		pid := p.cmd.Process.Pid
+		before := rssOf(pid)
+		// Reset the kernel's peak counter so VmHWM covers only the push.
+		_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+		var peak atomic.Int64
+		stop := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(10 * time.Millisecond):
+					if v := rssOf(pid); v > peak.Load() {
+						peak.Store(v)
+					}
+				}
+			}
+		}()
+		dur, err := cranePush(crane, cfg, big, p.host+"/bench/big:latest")
+		if err != nil {
+			fatal(err)
+		}
+		close(stop)
+		if hwm := hwmOf(pid); hwm > peak.Load() {
+			peak.Store(hwm)
+		}
+		fmt.Fprintf(os.Stderr, "  %s: RSS before %.1f MB, peak %.1f MB, push %.2fs\n", p.name, float64(before)/(1<<20), float64(peak.Load())/(1<<20), dur.Seconds())
+		growth := float64(max(peak.Load()-before, 0)) / (1 << 20)
+		if p.name == "drok" {
+			res.RSSGrowthMB = growth
+		} else {
+			res.RegistryRSSGrow = growth
+		}
+	}
 	res.PullRatio = res.PullMBps["drok"] / res.PullMBps["distribution"]
 	res.PushRatio = res.PushSeconds["distribution"] / res.PushSeconds["drok"]
 	res.ManifestRatio = res.ManifestGETsPS["drok"] / res.ManifestGETsPS["distribution"]
@@ -418,4 +402,37 @@ func main() {
 	_ = os.MkdirAll(*outDir, 0o755)
 	b, _ := json.MarshalIndent(res, "", "  ")
 	_ = os.WriteFile(filepath.Join(*outDir, "oci.json"), b, 0o644)
+}
+
+// startPair starts drok and the distribution registry with fresh data
+// directories below dir and waits until both answer.
+func startPair(drokBin, registry, dir string) (*proc, *proc) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fatal(err)
+	}
+	work := dir
+	dport, rport := freePort(), freePort()
+	ddata := filepath.Join(work, "drok-data")
+	d := start("drok", exec.Command(drokBin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", dport), "--data", ddata), filepath.Join(work, "drok.log"))
+	d.base, d.host = fmt.Sprintf("http://127.0.0.1:%d", dport), fmt.Sprintf("127.0.0.1:%d", dport)
+	waitUp(d.base + "/api/v1/health")
+	tok, err := os.ReadFile(filepath.Join(ddata, "initial-admin-token"))
+	if err != nil {
+		fatal(err)
+	}
+	d.token = strings.TrimSpace(string(tok))
+	req, _ := http.NewRequest("POST", d.base+"/api/v1/orgs", strings.NewReader(`{"name":"bench"}`))
+	req.Header.Set("Authorization", "Bearer "+d.token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := client.Do(req); err != nil || resp.StatusCode >= 300 {
+		fatal(fmt.Errorf("create org: %v %v", err, resp))
+	}
+
+	rcfg := filepath.Join(work, "registry.yml")
+	_ = os.WriteFile(rcfg, []byte(fmt.Sprintf("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%d\n",
+		filepath.Join(work, "registry-data"), rport)), 0o644)
+	r := start("distribution", exec.Command(registry, "serve", rcfg), filepath.Join(work, "registry.log"))
+	r.base, r.host = fmt.Sprintf("http://127.0.0.1:%d", rport), fmt.Sprintf("127.0.0.1:%d", rport)
+	waitUp(r.base + "/v2/")
+	return d, r
 }
