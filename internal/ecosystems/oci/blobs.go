@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -155,11 +156,10 @@ func (h *handler) deleteBlob(w http.ResponseWriter, r *http.Request, rt Route, p
 // manifestCache keeps recently served manifest bytes by sha256; manifests
 // are immutable content, so entries never go stale.
 type manifestCache struct {
-	max int
-	c   *lruBytes
+	c *lruBytes
 }
 
-func newManifestCache(max int) *manifestCache { return &manifestCache{max: max, c: newLRUBytes(max)} }
+func newManifestCache(max int) *manifestCache { return &manifestCache{c: newLRUBytes(max)} }
 
 // load returns the bytes of the blob sha (at most MaxManifestBytes).
 func (m *manifestCache) load(blobs store.Blobs, sha string) ([]byte, error) {
@@ -175,7 +175,7 @@ func (m *manifestCache) load(blobs store.Blobs, sha string) ([]byte, error) {
 		return nil, fmt.Errorf("manifest blob of %d bytes: %w", info.Size, store.ErrInvalid)
 	}
 	b := make([]byte, info.Size)
-	if _, err := readFull(rc, b); err != nil {
+	if _, err := io.ReadFull(rc, b); err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
 	if SHA256Of(b).Hex != sha {

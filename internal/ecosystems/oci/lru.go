@@ -2,7 +2,6 @@ package oci
 
 import (
 	"container/list"
-	"io"
 	"sync"
 )
 
@@ -53,5 +52,3 @@ func (c *lruBytes) put(k string, v []byte) {
 		c.size -= len(ent.val)
 	}
 }
-
-func readFull(r io.Reader, b []byte) (int, error) { return io.ReadFull(r, b) }
