@@ -10,6 +10,7 @@ import (
 	"github.com/drok-dev/drok/internal/cli/completion"
 	"github.com/drok-dev/drok/internal/cli/configcmd"
 	"github.com/drok-dev/drok/internal/cli/daemoncmd"
+	"github.com/drok-dev/drok/internal/cli/gc"
 	"github.com/drok-dev/drok/internal/cli/org"
 	"github.com/drok-dev/drok/internal/cli/pkgcmd"
 	"github.com/drok-dev/drok/internal/cli/repo"
@@ -66,7 +67,7 @@ rejected.`,
 			root.AddCommand(c)
 		}
 	}
-	add("daemon", serve.NewCmdServe(f, nil), daemoncmd.NewCmdDaemon(f), user.NewCmdUser(f))
+	add("daemon", serve.NewCmdServe(f, nil), daemoncmd.NewCmdDaemon(f), user.NewCmdUser(f), gc.NewCmdGC(f, nil))
 	add("registry", auth.NewCmdLogin(f, nil), auth.NewCmdLogout(f, nil), auth.NewCmdAuth(f),
 		org.NewCmdOrg(f), repo.NewCmdRepo(f), pkgcmd.NewCmdPackage(f), token.NewCmdToken(f), setup.NewCmdSetup(f))
 	add("other", configcmd.NewCmdConfig(f), completion.NewCmdCompletion(f, nil))

@@ -23,9 +23,18 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (publishes); default 1 GiB.
 	MaxBodyBytes int64
+	// MaxUploadBytes caps the bodies ecosystems stream straight to disk
+	// (ecosystems.LargeBodies: OCI layer uploads); default 32 GiB.
+	MaxUploadBytes int64
 	// IdleReadTimeout ends a request whose body sends nothing for this
 	// long; default 60s.
 	IdleReadTimeout time.Duration
+	// GCInterval is how often garbage collection runs by itself; default
+	// 1h, negative disables it.
+	GCInterval time.Duration
+	// GCGrace is the minimum age of what garbage collection removes;
+	// default 1h.
+	GCGrace time.Duration
 	// Ready, when set, is called with the bound address once serving.
 	Ready func(addr string)
 }

@@ -38,6 +38,7 @@ const (
 	LogFile          = "drok.log"
 	AdminTokenFile   = "initial-admin-token"
 	defaultMaxBody   = 1 << 30
+	defaultMaxUpload = 32 << 30
 	flushInterval    = 5 * time.Second
 	shutdownDeadline = 15 * time.Second
 )
@@ -78,6 +79,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = defaultMaxBody
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = defaultMaxUpload
 	}
 	if cfg.IdleReadTimeout <= 0 {
 		cfg.IdleReadTimeout = 60 * time.Second
@@ -155,6 +159,18 @@ func (s *Server) Serve(ctx context.Context) error {
 
 	tick := time.NewTicker(flushInterval)
 	defer tick.Stop()
+	gcEvery := s.cfg.GCInterval
+	if gcEvery == 0 {
+		gcEvery = time.Hour
+	}
+	var gcTick <-chan time.Time
+	if gcEvery > 0 {
+		t := time.NewTicker(gcEvery)
+		defer t.Stop()
+		gcTick = t.C
+	}
+	gcDone := make(chan struct{}, 1)
+	gcDone <- struct{}{}
 	var serveErr error
 loop:
 	for {
@@ -166,6 +182,15 @@ loop:
 			break loop
 		case <-tick.C:
 			s.flush(context.Background())
+		case <-gcTick:
+			select {
+			case <-gcDone: // not running: start one
+				go func() {
+					defer func() { gcDone <- struct{}{} }()
+					s.collectGarbage(ctx)
+				}()
+			default:
+			}
 		}
 	}
 	s.log.Info("drok shutting down")
@@ -174,6 +199,7 @@ loop:
 	if err := s.http.Shutdown(sctx); err != nil {
 		s.log.Warn("shutdown", "err", err)
 	}
+	<-gcDone // a collection in progress stops at its next check of ctx
 	s.flush(context.Background())
 	if err := s.index.Close(); err != nil {
 		return fmt.Errorf("close index: %w", err)
@@ -182,6 +208,23 @@ loop:
 		return fmt.Errorf("serve: %w", serveErr)
 	}
 	return nil
+}
+
+// collectGarbage is the periodic garbage collection run.
+func (s *Server) collectGarbage(ctx context.Context) {
+	grace := s.cfg.GCGrace
+	if grace <= 0 {
+		grace = ecosystems.DefaultGCGrace
+	}
+	res, err := s.pipeline.CollectGarbage(ctx, grace, false)
+	if err != nil {
+		s.log.Warn("garbage collection", "err", err)
+		return
+	}
+	if res.BlobsDeleted > 0 || res.UploadsExpired > 0 || res.RecordsDropped > 0 {
+		s.log.Info("garbage collection", "blobs_deleted", res.BlobsDeleted, "bytes_freed", res.BytesFreed,
+			"links_dropped", res.RecordsDropped, "uploads_expired", res.UploadsExpired)
+	}
 }
 
 func (s *Server) flush(ctx context.Context) {

@@ -55,13 +55,26 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 }
 
 func (s *Server) limitBody(next http.Handler) http.Handler {
+	var large []ecosystems.LargeBodies
+	for _, e := range s.pipeline.Ecosystems {
+		if lb, ok := e.(ecosystems.LargeBodies); ok {
+			large = append(large, lb)
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.cfg.MaxBodyBytes {
-			api.WriteJSON(w, http.StatusRequestEntityTooLarge, client.Error{Message: fmt.Sprintf("request body of %d bytes is larger than the limit of %d bytes", r.ContentLength, s.cfg.MaxBodyBytes)})
+		limit := s.cfg.MaxBodyBytes
+		for _, lb := range large {
+			if lb.LargeBody(r) {
+				limit = s.cfg.MaxUploadBytes
+				break
+			}
+		}
+		if r.ContentLength > limit {
+			api.WriteJSON(w, http.StatusRequestEntityTooLarge, client.Error{Message: fmt.Sprintf("request body of %d bytes is larger than the limit of %d bytes", r.ContentLength, limit)})
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = &idleBody{ReadCloser: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes),
+			r.Body = &idleBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit),
 				rc: http.NewResponseController(w), idle: s.cfg.IdleReadTimeout}
 		}
 		next.ServeHTTP(w, r)

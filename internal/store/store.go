@@ -129,6 +129,9 @@ type Org struct {
 type OrgSettings struct {
 	// Plan names the org's plan ("free", "pro", ...); empty means the daemon default.
 	Plan string `json:"plan,omitempty"`
+	// ImmutableTags makes every OCI tag immutable once pushed (release
+	// tags such as v1.2.3 always are).
+	ImmutableTags bool `json:"immutable_tags,omitempty"`
 }
 
 // Repo is a repository inside an organisation.

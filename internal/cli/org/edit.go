@@ -25,18 +25,22 @@ type EditOptions struct {
 // NewCmdEdit returns `drok org edit`.
 func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Command {
 	opts := &EditOptions{IO: f.IOStreams, Client: f.Client}
+	var immutableTags bool
 	cmd := &cobra.Command{
-		Use:   "edit ORG --plan NAME",
+		Use:   "edit ORG [--plan NAME] [--immutable-tags=true|false]",
 		Short: "Change an organisation's settings (owners)",
 		Args:  cmdutil.ExactArgs(1, "organisation name required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
 			opts.Name = args[0]
-			if !cmd.Flags().Changed("plan") {
-				return cmdutil.FlagErrorf("nothing to change: pass --plan")
+			if !cmd.Flags().Changed("plan") && !cmd.Flags().Changed("immutable-tags") {
+				return cmdutil.FlagErrorf("nothing to change: pass --plan or --immutable-tags")
 			}
-			if opts.Settings.Plan == "" {
+			if cmd.Flags().Changed("plan") && opts.Settings.Plan == "" {
 				return cmdutil.FlagErrorf("--plan must not be empty")
+			}
+			if cmd.Flags().Changed("immutable-tags") {
+				opts.Settings.ImmutableTags = &immutableTags
 			}
 			if runF != nil {
 				return runF(opts)
@@ -45,6 +49,7 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 		},
 	}
 	cmd.Flags().StringVar(&opts.Settings.Plan, "plan", "", "Plan of the organisation")
+	cmd.Flags().BoolVar(&immutableTags, "immutable-tags", false, "Make every container image tag immutable once pushed (release tags like v1.2.3 always are)")
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
 	return cmd
 }

@@ -3,6 +3,7 @@ package pkgcmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -32,7 +33,8 @@ func NewCmdPublish(f *cmdutil.Factory, runF func(*PublishOptions) error) *cobra.
 		Use:   "publish FILE [--org ORG] [-e ECOSYSTEM]",
 		Short: "Publish a package file",
 		Long: `Upload a package archive (an npm .tgz, a wheel or sdist, a .crate, a
-.nupkg, ...). The server reads the name and version from the archive
+.nupkg, a container image as a docker save .tar or an OCI image layout
+directory, ...). The server reads the name and version from the archive
 itself; without -e it picks the ecosystem from the file name.
 
 Native clients (npm publish, twine, cargo publish, ...) work too; see
@@ -74,11 +76,22 @@ func publishRun(opts *PublishOptions) error {
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
-	if !st.Mode().IsRegular() {
+	name := filepath.Base(opts.File)
+	var body io.Reader = f
+	size := st.Size()
+	switch {
+	case st.IsDir():
+		// An OCI image layout directory is sent as a tar archive.
+		if _, err := os.Stat(filepath.Join(opts.File, "oci-layout")); err != nil {
+			return fmt.Errorf("publish %s: a directory must be an OCI image layout (no oci-layout file)", opts.File)
+		}
+		rc := tarDir(opts.File)
+		defer rc.Close()
+		body, size, name = rc, 0, name+".tar"
+	case !st.Mode().IsRegular():
 		return fmt.Errorf("publish %s: not a regular file", opts.File)
 	}
-	name := filepath.Base(opts.File)
-	progress := iostreams.NewProgressReader(opts.IO, f, name, st.Size())
+	progress := iostreams.NewProgressReader(opts.IO, body, name, size)
 	out, err := c.Publish(opts.Ctx, org, opts.Target.Ecosystem, name, progress)
 	progress.Done()
 	if err != nil {

@@ -31,6 +31,7 @@ var writers = []Writer{
 	{Ecosystem: "npm", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdNpm(f, nil) }},
 	{Ecosystem: "pip", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdPip(f, nil) }},
 	{Ecosystem: "cargo", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdCargo(f, nil) }},
+	{Ecosystem: "docker", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdDocker(f, nil) }},
 }
 
 // NewCmdSetup returns the `drok setup` command group.

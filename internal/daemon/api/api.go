@@ -59,6 +59,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/orgs/{org}/packages/{eco}/yank", a.yank)
 	mux.HandleFunc("POST /api/v1/orgs/{org}/packages/{eco}/link", a.link)
 	mux.HandleFunc("POST /api/v1/orgs/{org}/publish", a.publish)
+	mux.HandleFunc("POST /api/v1/admin/gc", a.gc)
 }
 
 // WriteJSON writes v as JSON with status.
@@ -371,6 +372,9 @@ func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
 
 func orgOut(tx store.Tx, o store.Org) client.Org {
 	out := client.Org{Name: o.Name, Created: o.Created, Settings: client.OrgSettings{Plan: o.Settings.Plan}}
+	if o.Settings.ImmutableTags {
+		out.Settings.ImmutableTags = &o.Settings.ImmutableTags
+	}
 	for u, role := range o.Members {
 		out.Members = append(out.Members, client.Member{User: u, Role: string(role)})
 	}
@@ -466,6 +470,9 @@ func (a *API) editOrg(w http.ResponseWriter, r *http.Request) {
 	a.orgOp(w, r, ecosystems.Admin, http.StatusOK, func(tx store.Tx, o *store.Org) error {
 		if in.Plan != "" {
 			o.Settings.Plan = in.Plan
+		}
+		if in.ImmutableTags != nil {
+			o.Settings.ImmutableTags = *in.ImmutableTags
 		}
 		return nil
 	})
@@ -909,6 +916,15 @@ func (a *API) yank(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		a.WriteError(w, r, err)
 		return
+	}
+	if vr, ok := a.Pipeline.Ecosystems[k.Ecosystem].(ecosystems.VersionResolver); ok {
+		// The record is only used to map the reference; Yank authorizes.
+		_ = a.index().View(r.Context(), func(tx store.Tx) error {
+			if pkg, err := tx.Package(k); err == nil {
+				in.Version = vr.ResolveVersion(pkg, in.Version)
+			}
+			return nil
+		})
 	}
 	v, err := a.Pipeline.Yank(r.Context(), p, k, in.Version, in.Yank, in.Reason)
 	if err != nil {

@@ -313,3 +313,9 @@ func (c *Client) Publish(ctx context.Context, org, eco, filename string, body io
 	var out Published
 	return out, c.Do(ctx, http.MethodPost, "/api/v1/orgs/"+esc(org)+"/publish?"+q.Encode(), body, &out)
 }
+
+// GC runs garbage collection on the server (site admins).
+func (c *Client) GC(ctx context.Context, in GCRequest) (GCResult, error) {
+	var out GCResult
+	return out, c.Do(ctx, http.MethodPost, "/api/v1/admin/gc", in, &out)
+}

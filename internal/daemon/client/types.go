@@ -75,6 +75,9 @@ type Org struct {
 // OrgSettings are an organisation's editable settings.
 type OrgSettings struct {
 	Plan string `json:"plan,omitempty"`
+	// ImmutableTags makes every container image tag immutable once pushed
+	// (nil: unchanged in an edit).
+	ImmutableTags *bool `json:"immutable_tags,omitempty"`
 }
 
 // Collaborator is a user with a permission on a repository.
@@ -165,4 +168,22 @@ type Published struct {
 // Error is the REST API's error body.
 type Error struct {
 	Message string `json:"error"`
+}
+
+// GCRequest asks for a garbage collection run.
+type GCRequest struct {
+	// Grace is the minimum age of what is removed (e.g. "1h"); empty for
+	// the daemon's default.
+	Grace  string `json:"grace,omitempty"`
+	DryRun bool   `json:"dry_run,omitempty"`
+}
+
+// GCResult reports what a garbage collection removed.
+type GCResult struct {
+	BlobsDeleted   int   `json:"blobs_deleted"`
+	BytesFreed     int64 `json:"bytes_freed"`
+	BlobsKept      int   `json:"blobs_kept"`
+	RecordsDropped int   `json:"records_dropped"`
+	UploadsExpired int   `json:"uploads_expired"`
+	DryRun         bool  `json:"dry_run,omitempty"`
 }

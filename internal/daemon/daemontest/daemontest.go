@@ -37,6 +37,15 @@ type Option func(*daemon.Config)
 // WithMaxBody sets the request body limit.
 func WithMaxBody(n int64) Option { return func(c *daemon.Config) { c.MaxBodyBytes = n } }
 
+// WithMaxUpload sets the limit of bodies ecosystems stream to disk.
+func WithMaxUpload(n int64) Option { return func(c *daemon.Config) { c.MaxUploadBytes = n } }
+
+// WithGC sets how often the daemon collects garbage by itself and the
+// grace period it keeps.
+func WithGC(interval, grace time.Duration) Option {
+	return func(c *daemon.Config) { c.GCInterval, c.GCGrace = interval, grace }
+}
+
 // WithIdleReadTimeout sets how long a request body may stall.
 func WithIdleReadTimeout(d time.Duration) Option {
 	return func(c *daemon.Config) { c.IdleReadTimeout = d }

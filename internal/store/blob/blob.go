@@ -125,7 +125,14 @@ func (b *staged) Commit() error {
 	final, _ := b.s.path(b.info.SHA256)
 	if fi, err := os.Stat(final); err == nil && fi.Size() == b.info.Size {
 		b.Discard() // deduplicated
-		b.info.ModTime = fi.ModTime()
+		// Refresh the time so garbage collection's grace window protects
+		// bytes that a publish in progress is about to reference again.
+		now := time.Now()
+		if os.Chtimes(final, now, now) == nil {
+			b.info.ModTime = now
+		} else {
+			b.info.ModTime = fi.ModTime()
+		}
 		return nil
 	}
 	if err := b.s.mkdirs(filepath.Dir(final)); err != nil {

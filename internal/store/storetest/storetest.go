@@ -183,6 +183,8 @@ func RunIndex(t *testing.T, newIndex func(t *testing.T) store.Index) {
 			return nil
 		})
 	})
+
+	runAux(t, newIndex)
 }
 
 // RunBlobs runs the blob store conformance suite.
