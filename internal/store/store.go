@@ -129,6 +129,9 @@ type Org struct {
 type OrgSettings struct {
 	// Plan names the org's plan ("free", "pro", ...); empty means the daemon default.
 	Plan string `json:"plan,omitempty"`
+	// MaxSnapshots caps how many timestamped builds of each Maven SNAPSHOT
+	// version are kept (older builds leave the version); 0 keeps all.
+	MaxSnapshots int `json:"max_snapshots,omitempty"`
 }
 
 // Repo is a repository inside an organisation.
