@@ -75,6 +75,9 @@ type Org struct {
 // OrgSettings are an organisation's editable settings.
 type OrgSettings struct {
 	Plan string `json:"plan,omitempty"`
+	// MaxSnapshots caps the timestamped builds kept per Maven SNAPSHOT
+	// version (0 = keep all; nil in an edit = unchanged).
+	MaxSnapshots *int `json:"max_snapshots,omitempty"`
 }
 
 // Collaborator is a user with a permission on a repository.

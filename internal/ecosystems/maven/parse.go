@@ -205,6 +205,15 @@ func ParseRoute(escaped string) Route {
 		return Route{Kind: RouteUnknown}
 	}
 	r.File, r.Checksum = file, algo
+	groupSegs := n - 2
+	if r.Kind != RouteArtifactMetadata {
+		groupSegs = n - 3
+	}
+	for _, g := range segs[:groupSegs] {
+		if strings.Contains(g, ".") {
+			return invalid(fmt.Errorf("%w: a groupId directory cannot contain '.' (%q)", ErrBadPath, g))
+		}
+	}
 	if err := ValidGroupID(r.GroupID); err != nil {
 		return invalid(err)
 	}
