@@ -28,10 +28,17 @@ type repoFixture struct {
 
 func newRepo(t *testing.T) *repoFixture {
 	t.Helper()
-	srv := daemontest.Start(t)
-	if _, err := srv.Client.CreateOrg(context.Background(), "acme"); err != nil {
+	f := newRepoNoOrg(t)
+	if _, err := f.srv.Client.CreateOrg(context.Background(), f.org); err != nil {
 		t.Fatal(err)
 	}
+	return f
+}
+
+// newRepoNoOrg starts a daemon; the org acme is not created yet.
+func newRepoNoOrg(t *testing.T) *repoFixture {
+	t.Helper()
+	srv := daemontest.Start(t)
 	return &repoFixture{t: t, srv: srv, org: "acme", repo: srv.URL + "/api/v1/packages/maven/acme/"}
 }
 

@@ -150,13 +150,10 @@ func ParseRoute(escaped string) Route {
 	if escaped == "" {
 		return Route{Kind: RouteUnknown}
 	}
-	raw := strings.Split(escaped, "/")
-	if raw[len(raw)-1] == "" { // directory listing
-		raw = raw[:len(raw)-1]
-		if len(raw) == 0 {
-			return Route{Kind: RouteUnknown}
-		}
+	if strings.HasSuffix(escaped, "/") { // directory listings are not served
+		return Route{Kind: RouteUnknown}
 	}
+	raw := strings.Split(escaped, "/")
 	segs := make([]string, len(raw))
 	for i, s := range raw {
 		u, err := url.PathUnescape(s)
