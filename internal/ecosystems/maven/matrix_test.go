@@ -91,8 +91,8 @@ func TestMavenAccessMatrix(t *testing.T) {
 	for i, a := range daemontest.Visibilities {
 		names[a] = "com.example:" + a
 		seed := map[string][]byte{
-			"1.0/" + a + "-1.0.jar":                             []byte("seed jar"),
-			"1.0/" + a + "-1.0.pom":                             pomXML("com.example", a, "1.0"),
+			"1.0/" + a + "-1.0.jar":                            []byte("seed jar"),
+			"1.0/" + a + "-1.0.pom":                            pomXML("com.example", a, "1.0"),
 			"1.0-SNAPSHOT/" + a + "-1.0-20240101.120000-1.jar": []byte("snapshot"),
 		}
 		for j := range fx.Principals {
