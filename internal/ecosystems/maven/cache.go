@@ -22,10 +22,13 @@ type doc struct {
 	body []byte
 	sums map[string]string
 	etag string
+	// Pre-built header values.
+	etagHdr, lengthHdr []string
 }
 
 func newDoc(body []byte, rev int64, tag string) *doc {
-	return &doc{body: body, sums: digests(body), etag: `"mvn-` + tag + "-" + strconv.FormatInt(rev, 10) + `"`}
+	etag := `"mvn-` + tag + "-" + strconv.FormatInt(rev, 10) + `"`
+	return &doc{body: body, sums: digests(body), etag: etag, etagHdr: []string{etag}, lengthHdr: []string{strconv.Itoa(len(body))}}
 }
 
 // newHashes returns the checksum hashes served besides sha256.
@@ -70,7 +73,7 @@ func buildState(group, artifact string, r ecosystems.Resolved) *pkgState {
 // are validated by the caller against the package revision returned by
 // the access check, so they never need invalidation.
 type stateCache struct {
-	mu  sync.Mutex
+	mu  sync.RWMutex
 	max int
 	m   map[store.PackageKey]*pkgState
 }
@@ -80,8 +83,8 @@ func newStateCache(max int) *stateCache {
 }
 
 func (c *stateCache) get(k store.PackageKey, rev int64) *pkgState {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	if st, ok := c.m[k]; ok && st.rev == rev {
 		return st
 	}

@@ -168,21 +168,28 @@ func (h *handler) get(q *request) {
 	h.env.Pipeline.ServeFile(q.w, q.r, q.key(), v.Version, f)
 }
 
+// Shared header values of metadata responses (never modified).
+var (
+	xmlType    = []string{"text/xml"}
+	nosniff    = []string{"nosniff"}
+	revalidate = []string{"private, max-age=0, must-revalidate"}
+)
+
 func serveDoc(q *request, d *doc) {
 	if algo := q.route.Checksum; algo != "" {
 		serveText(q, d.sums[algo], d.etag[:len(d.etag)-1]+"-"+algo+`"`)
 		return
 	}
 	hd := q.w.Header()
-	hd.Set("Content-Type", "text/xml")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cache-Control", "private, max-age=0, must-revalidate")
-	hd.Set("ETag", d.etag)
-	if q.r.Header.Get("If-None-Match") == d.etag {
+	hd["Content-Type"] = xmlType
+	hd["X-Content-Type-Options"] = nosniff
+	hd["Cache-Control"] = revalidate
+	hd["Etag"] = d.etagHdr
+	if inm := q.r.Header["If-None-Match"]; len(inm) == 1 && inm[0] == d.etag {
 		q.w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	hd.Set("Content-Length", strconv.Itoa(len(d.body)))
+	hd["Content-Length"] = d.lengthHdr
 	q.w.WriteHeader(http.StatusOK)
 	if q.r.Method != http.MethodHead {
 		_, _ = q.w.Write(d.body)

@@ -72,14 +72,32 @@ type Route struct {
 // Name is the drok package name groupId:artifactId.
 func (r Route) Name() string { return r.GroupID + ":" + r.ArtifactID }
 
-var (
-	groupPartRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
-	artifactRE  = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$`)
-	versionRE   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,199}$`)
-	classifRE   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,99}$`)
-	extRE       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,49}$`)
-	buildRE     = regexp.MustCompile(`^([0-9]{8}\.[0-9]{6})-([0-9]{1,9})`)
-)
+var buildRE = regexp.MustCompile(`^([0-9]{8}\.[0-9]{6})-([0-9]{1,9})`)
+
+// charset reports whether s is 1..max bytes long, its first byte is in
+// first and every other byte in rest. (Hand-written rather than regular
+// expressions: every request path goes through these checks.)
+func charset(s string, max int, first, rest func(byte) bool) bool {
+	if len(s) == 0 || len(s) > max || !first(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !rest(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+
+func alnumUD(c byte) bool { return alnum(c) || c == '_' || c == '-' }
+
+func alnumU(c byte) bool { return alnum(c) || c == '_' }
+
+func alnumUDD(c byte) bool { return alnumUD(c) || c == '.' }
+
+func alnumUDDP(c byte) bool { return alnumUDD(c) || c == '+' }
 
 // ValidGroupID checks a groupId: dot-separated parts of letters, digits,
 // '_' and '-' (no empty parts, so no "..", no leading or trailing dot).
@@ -88,7 +106,7 @@ func ValidGroupID(g string) error {
 		return fmt.Errorf("%w: groupId longer than 255 characters", ErrBadCoordinate)
 	}
 	for _, p := range strings.Split(g, ".") {
-		if !groupPartRE.MatchString(p) {
+		if !charset(p, 100, alnumUD, alnumUD) {
 			return fmt.Errorf("%w: groupId %q must be dot-separated parts of letters, digits, '_' or '-'", ErrBadCoordinate, g)
 		}
 	}
@@ -98,7 +116,7 @@ func ValidGroupID(g string) error {
 // ValidArtifactID checks an artifactId: letters, digits, '_', '-' and
 // '.', not starting with '.'.
 func ValidArtifactID(a string) error {
-	if !artifactRE.MatchString(a) || strings.Contains(a, "..") {
+	if !charset(a, 200, alnumUD, alnumUDD) || strings.Contains(a, "..") {
 		return fmt.Errorf("%w: artifactId %q must be letters, digits, '_', '-' or '.', not starting with '.'", ErrBadCoordinate, a)
 	}
 	return nil
@@ -107,7 +125,7 @@ func ValidArtifactID(a string) error {
 // ValidVersion checks a Maven version as a path segment: letters, digits
 // and "_.+-", starting with a letter, digit or '_', no "..".
 func ValidVersion(v string) error {
-	if !versionRE.MatchString(v) || strings.Contains(v, "..") {
+	if !charset(v, 200, alnumU, alnumUDDP) || strings.Contains(v, "..") {
 		return fmt.Errorf("%w: version %q must be letters, digits or '_.+-', at most 200, starting with a letter or digit", ErrBadCoordinate, v)
 	}
 	return nil
@@ -156,9 +174,12 @@ func ParseRoute(escaped string) Route {
 	raw := strings.Split(escaped, "/")
 	segs := make([]string, len(raw))
 	for i, s := range raw {
-		u, err := url.PathUnescape(s)
-		if err != nil {
-			return invalid(fmt.Errorf("%w: bad escape in %q", ErrBadPath, s))
+		u := s
+		if strings.IndexByte(s, '%') >= 0 {
+			var err error
+			if u, err = url.PathUnescape(s); err != nil {
+				return invalid(fmt.Errorf("%w: bad escape in %q", ErrBadPath, s))
+			}
 		}
 		if u == "" || u == "." || u == ".." {
 			return invalid(fmt.Errorf("%w: empty, '.' or '..' segment", ErrBadPath))
@@ -289,7 +310,7 @@ func ParseFileName(artifact, version, name string) (FileName, error) {
 			return bad("has no extension")
 		}
 		fn.Classifier, fn.Extension = c, e
-		if !classifRE.MatchString(c) {
+		if !charset(c, 100, alnumU, alnumUDDP) {
 			return bad("has a bad classifier")
 		}
 	case strings.HasPrefix(rest, "."):
@@ -297,7 +318,7 @@ func ParseFileName(artifact, version, name string) (FileName, error) {
 	default:
 		return bad("has no extension")
 	}
-	if !extRE.MatchString(fn.Extension) || strings.Contains(fn.Extension, "..") || strings.HasSuffix(fn.Extension, ".") {
+	if !charset(fn.Extension, 50, alnumU, alnumUDD) || strings.Contains(fn.Extension, "..") || strings.HasSuffix(fn.Extension, ".") {
 		return bad("has a bad extension")
 	}
 	return fn, nil
