@@ -1,6 +1,8 @@
 package maven
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -22,13 +24,29 @@ type doc struct {
 	body []byte
 	sums map[string]string
 	etag string
+	// gz is the gzip-compressed body (nil when not worth it); Maven's
+	// HTTP client asks for gzip.
+	gz     []byte
+	gzEtag string
 	// Pre-built header values.
-	etagHdr, lengthHdr []string
+	etagHdr, lengthHdr, gzEtagHdr, gzLengthHdr []string
 }
 
 func newDoc(body []byte, rev int64, tag string) *doc {
 	etag := `"mvn-` + tag + "-" + strconv.FormatInt(rev, 10) + `"`
-	return &doc{body: body, sums: digests(body), etag: etag, etagHdr: []string{etag}, lengthHdr: []string{strconv.Itoa(len(body))}}
+	d := &doc{body: body, sums: digests(body), etag: etag, etagHdr: []string{etag}, lengthHdr: []string{strconv.Itoa(len(body))}}
+	if len(body) > 1024 {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		_, _ = zw.Write(body)
+		if zw.Close() == nil && buf.Len() < len(body) {
+			d.gz = buf.Bytes()
+			d.gzEtag = etag[:len(etag)-1] + `-gz"`
+			d.gzEtagHdr = []string{d.gzEtag}
+			d.gzLengthHdr = []string{strconv.Itoa(len(d.gz))}
+		}
+	}
+	return d
 }
 
 // newHashes returns the checksum hashes served besides sha256.

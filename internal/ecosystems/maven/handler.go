@@ -170,10 +170,28 @@ func (h *handler) get(q *request) {
 
 // Shared header values of metadata responses (never modified).
 var (
-	xmlType    = []string{"text/xml"}
-	nosniff    = []string{"nosniff"}
-	revalidate = []string{"private, max-age=0, must-revalidate"}
+	xmlType      = []string{"text/xml"}
+	nosniff      = []string{"nosniff"}
+	revalidate   = []string{"private, max-age=0, must-revalidate"}
+	varyEncoding = []string{"Accept-Encoding"}
+	gzipEncoding = []string{"gzip"}
 )
+
+// acceptsGzip reports whether Accept-Encoding values allow gzip (and do
+// not give it q=0).
+func acceptsGzip(values []string) bool {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+				continue
+			}
+			q := strings.ReplaceAll(params, " ", "")
+			return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
+		}
+	}
+	return false
+}
 
 func serveDoc(q *request, d *doc) {
 	if algo := q.route.Checksum; algo != "" {
@@ -184,15 +202,23 @@ func serveDoc(q *request, d *doc) {
 	hd["Content-Type"] = xmlType
 	hd["X-Content-Type-Options"] = nosniff
 	hd["Cache-Control"] = revalidate
-	hd["Etag"] = d.etagHdr
-	if inm := q.r.Header["If-None-Match"]; len(inm) == 1 && inm[0] == d.etag {
+	body, etag, etagHdr, lengthHdr := d.body, d.etag, d.etagHdr, d.lengthHdr
+	if d.gz != nil {
+		hd["Vary"] = varyEncoding
+		if acceptsGzip(q.r.Header["Accept-Encoding"]) {
+			body, etag, etagHdr, lengthHdr = d.gz, d.gzEtag, d.gzEtagHdr, d.gzLengthHdr
+			hd["Content-Encoding"] = gzipEncoding
+		}
+	}
+	hd["Etag"] = etagHdr
+	if inm := q.r.Header["If-None-Match"]; len(inm) == 1 && inm[0] == etag {
 		q.w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	hd["Content-Length"] = d.lengthHdr
+	hd["Content-Length"] = lengthHdr
 	q.w.WriteHeader(http.StatusOK)
 	if q.r.Method != http.MethodHead {
-		_, _ = q.w.Write(d.body)
+		_, _ = q.w.Write(body)
 	}
 }
 
@@ -249,15 +275,7 @@ func (h *handler) putChecksum(q *request) {
 		h.fail(q, err)
 		return
 	}
-	st, err := h.state(q)
-	var f store.File
-	ok := false
-	if err == nil {
-		var v store.Version
-		if v, ok = st.versions[rt.Version]; ok {
-			f, ok = v.File(rt.File)
-		}
-	}
+	f, ok := h.storedFile(q)
 	if !ok {
 		h.fail(q, fmt.Errorf("%w: no file %s to check this %s against: upload the file first", store.ErrInvalid, rt.File, rt.Checksum))
 		return
@@ -272,6 +290,21 @@ func (h *handler) putChecksum(q *request) {
 		return
 	}
 	writeText(q.w, http.StatusCreated, "checksum verified")
+}
+
+// storedFile looks up the route's file in its live version with one
+// index read (callers have authorized the request already).
+func (h *handler) storedFile(q *request) (store.File, bool) {
+	var f store.File
+	ok := false
+	_ = h.env.Pipeline.Index.View(q.ctx, func(tx store.Tx) error {
+		v, err := tx.Version(q.key(), q.route.Version)
+		if err == nil && !v.IsDeleted() {
+			f, ok = v.File(q.route.File)
+		}
+		return nil
+	})
+	return f, ok
 }
 
 // checksumHeaders are the request headers with a checksum of the body
@@ -289,13 +322,9 @@ func (h *handler) putFile(q *request) {
 	replaceable := snapshot && fn.Timestamp == ""
 	if !replaceable {
 		// Refuse a second upload before reading a byte of it.
-		if st, err := h.state(q); err == nil {
-			if v, ok := st.versions[rt.Version]; ok {
-				if _, ok := v.File(rt.File); ok {
-					h.fail(q, fmt.Errorf("%s %s: release files are immutable: %w", rt.Name(), rt.File, store.ErrConflict))
-					return
-				}
-			}
+		if _, ok := h.storedFile(q); ok {
+			h.fail(q, fmt.Errorf("%s %s: release files are immutable: %w", rt.Name(), rt.File, store.ErrConflict))
+			return
 		}
 	}
 	var body io.Reader = q.r.Body

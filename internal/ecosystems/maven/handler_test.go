@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -148,6 +149,29 @@ func TestChecksumsAndMetadata(t *testing.T) {
 	}
 	if st, sum := f.get("com/example/lib/maven-metadata.xml.sha1"); st != 200 || sum != sha1hex([]byte(meta)) {
 		t.Fatalf("metadata sha1: %d %q", st, sum)
+	}
+	// Large metadata is served gzipped to clients that ask; checksums are
+	// of the uncompressed document.
+	for i := 2; i <= 60; i++ {
+		if st, b := f.put(fmt.Sprintf("com/example/lib/1.%d/lib-1.%d.jar", i, i), jar); st != 201 {
+			t.Fatalf("put 1.%d: %d %s", i, st, b)
+		}
+	}
+	_, plain, _ := f.do("GET", "com/example/lib/maven-metadata.xml", f.srv.AdminToken, nil, map[string]string{"Accept-Encoding": "identity"})
+	st, gz, hdr := f.do("GET", "com/example/lib/maven-metadata.xml", f.srv.AdminToken, nil, map[string]string{"Accept-Encoding": "gzip"})
+	if st != 200 || hdr.Get("Content-Encoding") != "gzip" || hdr.Get("Vary") != "Accept-Encoding" || len(gz) >= len(plain) {
+		t.Fatalf("gzip metadata: %d %v (%d vs %d bytes)", st, hdr, len(gz), len(plain))
+	}
+	zr, err := gzip.NewReader(strings.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unz, _ := io.ReadAll(zr)
+	if string(unz) != plain || !strings.Contains(plain, "<version>1.60</version>") {
+		t.Fatalf("gunzipped metadata differs:\n%s\n%s", unz, plain)
+	}
+	if _, sum, _ := f.do("GET", "com/example/lib/maven-metadata.xml.sha1", f.srv.AdminToken, nil, map[string]string{"Accept-Encoding": "gzip"}); sum != sha1hex([]byte(plain)) {
+		t.Fatalf("sha1 of gzip-served metadata: %q", sum)
 	}
 	// Releases are immutable, identical bytes included.
 	for _, body := range [][]byte{jar, []byte("other")} {
