@@ -379,7 +379,8 @@ func (h *handler) putFile(q *request) {
 			return KeepBuilds(rt.ArtifactID, rt.Version, files, s.MaxSnapshots)
 		}
 	}
-	req := ecosystems.PublishRequest{Key: q.key(), Version: rt.Version, Files: []store.File{file}, DisplayName: rt.Name(), AddFiles: true}
+	req := ecosystems.PublishRequest{Key: q.key(), Version: rt.Version, Files: []store.File{file}, DisplayName: rt.Name(), AddFiles: true,
+		UpdatePackage: raiseLatest(rt.Version)}
 	if _, err := h.env.Pipeline.PutFiles(q.ctx, q.pr, req, replace, prune); err != nil {
 		if errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrTombstoned) {
 			err = fmt.Errorf("%s %s: release files are immutable: %w", rt.Name(), rt.File, store.ErrConflict)
@@ -388,4 +389,22 @@ func (h *handler) putFile(q *request) {
 		return
 	}
 	writeText(q.w, http.StatusCreated, "stored "+rt.File)
+}
+
+// raiseLatest returns a package update that points the "latest" tag
+// (shown by drok's REST details) at version when it is a release higher
+// than the current one.
+func raiseLatest(version string) func(*store.Package) error {
+	return func(pkg *store.Package) error {
+		if IsSnapshot(version) {
+			return nil
+		}
+		if cur := pkg.Tags["latest"]; cur == "" || CompareVersions(version, cur) > 0 {
+			if pkg.Tags == nil {
+				pkg.Tags = map[string]string{}
+			}
+			pkg.Tags["latest"] = version
+		}
+		return nil
+	}
 }

@@ -173,6 +173,9 @@ func TestChecksumsAndMetadata(t *testing.T) {
 	if _, sum, _ := f.do("GET", "com/example/lib/maven-metadata.xml.sha1", f.srv.AdminToken, nil, map[string]string{"Accept-Encoding": "gzip"}); sum != sha1hex([]byte(plain)) {
 		t.Fatalf("sha1 of gzip-served metadata: %q", sum)
 	}
+	if p, err := f.srv.Client.Package(context.Background(), "maven", f.org, "com.example:lib"); err != nil || p.Latest != "1.60" {
+		t.Fatalf("REST latest: %q %v", p.Latest, err)
+	}
 	// Releases are immutable, identical bytes included.
 	for _, body := range [][]byte{jar, []byte("other")} {
 		if st, b := f.put("com/example/lib/1.0/lib-1.0.jar", body); st != 409 {

@@ -109,7 +109,7 @@ func publishPOM(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principa
 
 func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, org string, p POM, files ...*stagedFile) (ecosystems.PublishResult, error) {
 	req := ecosystems.PublishRequest{Key: store.PackageKey{Ecosystem: ecosystems.Maven, Org: org, Name: p.GroupID + ":" + p.ArtifactID},
-		Version: p.Version, DisplayName: p.GroupID + ":" + p.ArtifactID, AddFiles: true}
+		Version: p.Version, DisplayName: p.GroupID + ":" + p.ArtifactID, AddFiles: true, UpdatePackage: raiseLatest(p.Version)}
 	for _, f := range files {
 		if err := f.staged.Commit(); err != nil {
 			return ecosystems.PublishResult{}, fmt.Errorf("store %s: %w", f.file.Name, err)
