@@ -28,10 +28,14 @@ type request struct {
 	pr    ecosystems.Principal
 	org   string
 	route Route
+	name  string // groupId:artifactId, computed once
 }
 
 func (q *request) key() store.PackageKey {
-	return store.PackageKey{Ecosystem: ecosystems.Maven, Org: q.org, Name: q.route.Name()}
+	if q.name == "" {
+		q.name = q.route.Name()
+	}
+	return store.PackageKey{Ecosystem: ecosystems.Maven, Org: q.org, Name: q.name}
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -295,16 +299,41 @@ func (h *handler) putChecksum(q *request) {
 // storedFile looks up the route's file in its live version with one
 // index read (callers have authorized the request already).
 func (h *handler) storedFile(q *request) (store.File, bool) {
-	var f store.File
-	ok := false
+	f, ok, _ := h.lookup(q)
+	return f, ok
+}
+
+// lookup is storedFile that also reports a deleted version.
+func (h *handler) lookup(q *request) (f store.File, ok, deleted bool) {
 	_ = h.env.Pipeline.Index.View(q.ctx, func(tx store.Tx) error {
 		v, err := tx.Version(q.key(), q.route.Version)
-		if err == nil && !v.IsDeleted() {
+		switch {
+		case err != nil:
+		case v.IsDeleted():
+			deleted = true
+		default:
 			f, ok = v.File(q.route.File)
 		}
 		return nil
 	})
-	return f, ok
+	return f, ok, deleted
+}
+
+// refuseExisting answers a PUT that cannot succeed (deleted version,
+// existing immutable file) before or after its body is read, so that
+// neither the body nor a blob is kept for nothing. The pipeline checks
+// again inside its transaction.
+func (h *handler) refuseExisting(q *request, replaceable bool) bool {
+	_, exists, deleted := h.lookup(q)
+	switch {
+	case deleted:
+		h.fail(q, fmt.Errorf("%s %s was deleted: %w", q.route.Name(), q.route.Version, store.ErrTombstoned))
+	case exists && !replaceable:
+		h.fail(q, fmt.Errorf("%s %s: release files are immutable: %w", q.route.Name(), q.route.File, store.ErrConflict))
+	default:
+		return false
+	}
+	return true
 }
 
 // checksumHeaders are the request headers with a checksum of the body
@@ -320,12 +349,8 @@ func (h *handler) putFile(q *request) {
 	}
 	snapshot := IsSnapshot(rt.Version)
 	replaceable := snapshot && fn.Timestamp == ""
-	if !replaceable {
-		// Refuse a second upload before reading a byte of it.
-		if _, ok := h.storedFile(q); ok {
-			h.fail(q, fmt.Errorf("%s %s: release files are immutable: %w", rt.Name(), rt.File, store.ErrConflict))
-			return
-		}
+	if h.refuseExisting(q, replaceable) {
+		return
 	}
 	var body io.Reader = q.r.Body
 	var pom *bytes.Buffer
@@ -363,6 +388,9 @@ func (h *handler) putFile(q *request) {
 			h.fail(q, err)
 			return
 		}
+	}
+	if h.refuseExisting(q, replaceable) { // another upload won meanwhile
+		return
 	}
 	info := staged.Info()
 	if err := staged.Commit(); err != nil {

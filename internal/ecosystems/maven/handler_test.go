@@ -11,11 +11,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"io/fs"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/drok-dev/drok/internal/daemon"
 	"github.com/drok-dev/drok/internal/daemon/client"
 	"github.com/drok-dev/drok/internal/daemon/daemontest"
 )
@@ -98,6 +101,22 @@ func (f *repoFixture) raw(method, target string, body []byte) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// blobFiles counts the files of the blob store, temporary ones included.
+func (f *repoFixture) blobFiles() int {
+	f.t.Helper()
+	n := 0
+	err := filepath.WalkDir(filepath.Join(f.srv.DataDir, daemon.BlobDir), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return n
 }
 
 func (f *repoFixture) packages() []client.Package {
@@ -207,8 +226,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 	if st != 400 || !strings.Contains(b, "checksum mismatch") {
 		t.Fatalf("lying X-Checksum-Sha1: %d %s", st, b)
 	}
-	if ps := f.packages(); len(ps) != 0 {
-		t.Fatalf("lying checksum stored a package: %+v", ps)
+	if ps := f.packages(); len(ps) != 0 || f.blobFiles() != 0 {
+		t.Fatalf("lying checksum stored a package (%+v) or %d blob files", ps, f.blobFiles())
 	}
 	if st, b := f.put("com/example/lib/1.0/lib-1.0.jar.sha1", []byte(sha1hex(jar))); st != 400 || !strings.Contains(b, "upload the file first") {
 		t.Fatalf("checksum without file: %d %s", st, b)
@@ -225,6 +244,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 		t.Fatalf("served sha1 after a lying upload: %d %q", st, b)
 	}
 	before := f.packages()
+	blobs := f.blobFiles()
+	if st, _ := f.put("com/example/lib/1.0/lib-1.0.jar", []byte("other bytes")); st != 409 {
+		t.Errorf("conflicting put: %d", st)
+	}
 
 	bad := []string{
 		"com/example/lib/1.0/..%2F..%2Fescape.jar",
@@ -264,6 +287,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 		t.Errorf("broken pom: %d %s", st, b)
 	}
 	after := f.packages()
+	if n := f.blobFiles(); n != blobs {
+		t.Errorf("refused uploads left %d blob files (were %d)", n, blobs)
+	}
 	if len(after) != len(before) || after[0].Name != "com.example:lib" {
 		t.Fatalf("packages changed: %+v → %+v", before, after)
 	}

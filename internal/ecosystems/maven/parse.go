@@ -172,7 +172,7 @@ func ParseRoute(escaped string) Route {
 		return Route{Kind: RouteUnknown}
 	}
 	raw := strings.Split(escaped, "/")
-	segs := make([]string, len(raw))
+	segs := raw // unescaped in place
 	for i, s := range raw {
 		u := s
 		if strings.IndexByte(s, '%') >= 0 {
