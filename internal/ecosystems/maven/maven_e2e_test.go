@@ -192,8 +192,13 @@ func TestMavenE2E(t *testing.T) {
 	repo := srv.URL + "/api/v1/packages/maven/" + org + "/"
 	group := uniqueGroup(t)
 	m := newMvnEnv(t, repo, srv.AdminToken)
+	var releaseDir string
 	deploy := func(version, marker string) (string, error) {
-		return m.run(libProject(t, group, version, marker), "deploy", "-DaltDeploymentRepository=drok::default::"+repo)
+		dir := libProject(t, group, version, marker)
+		if releaseDir == "" {
+			releaseDir = dir
+		}
+		return m.run(dir, "deploy", "-DaltDeploymentRepository=drok::default::"+repo)
 	}
 	for _, d := range [][2]string{{"1.0", "release 1.0"}, {"1.1", "release 1.1"}, {"2.0-SNAPSHOT", "snapshot build 1"}, {"2.0-SNAPSHOT", "snapshot build 2"}} {
 		if out, err := deploy(d[0], d[1]); err != nil {
@@ -260,6 +265,21 @@ func TestMavenE2E(t *testing.T) {
 		if got := jarMarker(t, jar); got != marker {
 			t.Errorf("%s resolved %s with %q, want %q", mod, jar, got, marker)
 		}
+	}
+
+	// The jar mvn built embeds its pom.xml: `drok package publish` reads
+	// the coordinates from it.
+	jar, err := os.Open(filepath.Join(releaseDir, "target", "lib-1.0.jar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jar.Close()
+	if _, err := srv.Client.CreateOrg(ctx, "other"); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := srv.Client.Publish(ctx, "other", "", "lib-1.0.jar", jar)
+	if err != nil || pub.Name != group+":lib" || pub.Version != "1.0" || len(pub.Files) != 2 {
+		t.Fatalf("drok package publish of the mvn-built jar: %+v %v", pub, err)
 	}
 
 	// Anonymous: the package is private, Maven reports the 401.
