@@ -175,7 +175,8 @@ func uniqueGroup(t *testing.T) string {
 }
 
 // TestMavenE2E drives the real mvn: deploys of releases and of two
-// SNAPSHOT builds, a failing re-deploy of a release, a consumer that
+// SNAPSHOT builds (only the newest kept, max_snapshots=1), a failing
+// re-deploy of a release, a consumer that
 // resolves a release, the newest SNAPSHOT and a range that skips a yanked
 // version, and an anonymous consumer refused by a private package.
 func TestMavenE2E(t *testing.T) {
@@ -187,6 +188,10 @@ func TestMavenE2E(t *testing.T) {
 	}
 	private := "private"
 	if _, err := srv.Client.CreateRepo(ctx, org, client.RepoEdit{Name: "lib", Visibility: &private}); err != nil {
+		t.Fatal(err)
+	}
+	one := 1
+	if _, err := srv.Client.EditOrg(ctx, org, client.OrgSettings{MaxSnapshots: &one}); err != nil {
 		t.Fatal(err)
 	}
 	repo := srv.URL + "/api/v1/packages/maven/" + org + "/"
@@ -228,6 +233,25 @@ func TestMavenE2E(t *testing.T) {
 	}
 	if st, body := get(gpath + "maven-metadata.xml"); st != 200 || !strings.Contains(body, "<release>1.1</release>") || !strings.Contains(body, "<latest>2.0-SNAPSHOT</latest>") {
 		t.Fatalf("artifact metadata: %d\n%s", st, body)
+	}
+
+	// max_snapshots=1: only the second build's files remain.
+	p, err := srv.Client.Package(ctx, "maven", org, group+":lib")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range p.Versions {
+		if v.Version != "2.0-SNAPSHOT" {
+			continue
+		}
+		if len(v.Files) != 2 {
+			t.Errorf("SNAPSHOT files after retention: %+v", v.Files)
+		}
+		for _, f := range v.Files {
+			if !strings.HasSuffix(f.Name, "-2.jar") && !strings.HasSuffix(f.Name, "-2.pom") {
+				t.Errorf("file of an old build kept: %s", f.Name)
+			}
+		}
 	}
 
 	// Yank 1.1: the range [1.0,2.0) must pick 1.0 now.
