@@ -184,6 +184,9 @@ var (
 // acceptsGzip reports whether Accept-Encoding values allow gzip (and do
 // not give it q=0).
 func acceptsGzip(values []string) bool {
+	if len(values) == 1 && (values[0] == "gzip,deflate" || values[0] == "gzip, deflate" || values[0] == "gzip") {
+		return true // what Maven, curl and browsers send
+	}
 	for _, v := range values {
 		for _, part := range strings.Split(v, ",") {
 			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
