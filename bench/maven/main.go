@@ -484,7 +484,7 @@ func run(ctx context.Context, o options) error {
 		if ratio < r.target {
 			verdict = "MISSED"
 		}
-		fmt.Fprintf(&md, "| %s | %.0f %s | %.0f %s (%s) | %.2f× | %s: %s |\n", r.metric, r.drok, r.unit, r.other, r.unit, r.otherName, ratio, r.targetComment, verdict)
+		fmt.Fprintf(&md, "| %s | %.0f %s | %.0f %s (%s) | %.3f× | %s: %s |\n", r.metric, r.drok, r.unit, r.other, r.unit, r.otherName, ratio, r.targetComment, verdict)
 	}
 	nv, _ := exec.Command(nginxBin, "-v").CombinedOutput()
 	fmt.Fprintf(&md, "\n%s, %d CPUs, %s; nginx: %s; load: closed loop, %d keep-alive workers (%d for the artifact), %s warm-up + %s per window, one server at a time, %d alternating rounds per figure, median shown; drok reads anonymous (public repository).\n",
