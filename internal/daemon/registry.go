@@ -3,6 +3,7 @@ package daemon
 import (
 	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/ecosystems/cargo"
+	"github.com/drok-dev/drok/internal/ecosystems/maven"
 	"github.com/drok-dev/drok/internal/ecosystems/npm"
 	"github.com/drok-dev/drok/internal/ecosystems/oci"
 	"github.com/drok-dev/drok/internal/ecosystems/pypi"
@@ -10,5 +11,5 @@ import (
 
 // registered returns the ecosystems this build serves.
 func registered() []ecosystems.Ecosystem {
-	return []ecosystems.Ecosystem{npm.New(), pypi.New(), cargo.New(), oci.New()}
+	return []ecosystems.Ecosystem{npm.New(), pypi.New(), cargo.New(), oci.New(), maven.New()}
 }

@@ -132,6 +132,9 @@ type OrgSettings struct {
 	// ImmutableTags makes every OCI tag immutable once pushed (release
 	// tags such as v1.2.3 always are).
 	ImmutableTags bool `json:"immutable_tags,omitempty"`
+	// MaxSnapshots caps how many timestamped builds of each Maven SNAPSHOT
+	// version are kept (older builds leave the version); 0 keeps all.
+	MaxSnapshots int `json:"max_snapshots,omitempty"`
 }
 
 // Repo is a repository inside an organisation.

@@ -32,6 +32,7 @@ var writers = []Writer{
 	{Ecosystem: "pip", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdPip(f, nil) }},
 	{Ecosystem: "cargo", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdCargo(f, nil) }},
 	{Ecosystem: "docker", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdDocker(f, nil) }},
+	{Ecosystem: "maven", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdMaven(f, nil) }},
 }
 
 // NewCmdSetup returns the `drok setup` command group.

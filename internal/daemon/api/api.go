@@ -375,6 +375,9 @@ func orgOut(tx store.Tx, o store.Org) client.Org {
 	if o.Settings.ImmutableTags {
 		out.Settings.ImmutableTags = &o.Settings.ImmutableTags
 	}
+	if n := o.Settings.MaxSnapshots; n > 0 {
+		out.Settings.MaxSnapshots = &n
+	}
 	for u, role := range o.Members {
 		out.Members = append(out.Members, client.Member{User: u, Role: string(role)})
 	}
@@ -467,12 +470,19 @@ func (a *API) editOrg(w http.ResponseWriter, r *http.Request) {
 		a.WriteError(w, r, fmt.Errorf("%w: unknown plan %q (known: %s)", store.ErrInvalid, in.Plan, strings.Join(Plans, ", ")))
 		return
 	}
+	if in.MaxSnapshots != nil && (*in.MaxSnapshots < 0 || *in.MaxSnapshots > 100000) {
+		a.WriteError(w, r, fmt.Errorf("%w: max_snapshots must be between 0 (keep all) and 100000", store.ErrInvalid))
+		return
+	}
 	a.orgOp(w, r, ecosystems.Admin, http.StatusOK, func(tx store.Tx, o *store.Org) error {
 		if in.Plan != "" {
 			o.Settings.Plan = in.Plan
 		}
 		if in.ImmutableTags != nil {
 			o.Settings.ImmutableTags = *in.ImmutableTags
+		}
+		if in.MaxSnapshots != nil {
+			o.Settings.MaxSnapshots = *in.MaxSnapshots
 		}
 		return nil
 	})

@@ -78,6 +78,9 @@ type OrgSettings struct {
 	// ImmutableTags makes every container image tag immutable once pushed
 	// (nil: unchanged in an edit).
 	ImmutableTags *bool `json:"immutable_tags,omitempty"`
+	// MaxSnapshots caps the timestamped builds kept per Maven SNAPSHOT
+	// version (0 = keep all; nil in an edit = unchanged).
+	MaxSnapshots *int `json:"max_snapshots,omitempty"`
 }
 
 // Collaborator is a user with a permission on a repository.

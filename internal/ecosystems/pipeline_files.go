@@ -1,0 +1,127 @@
+package ecosystems
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/drok-dev/drok/internal/store"
+)
+
+// PutFiles adds req.Files to version req.Version of req.Key, creating the
+// package (auto-linked like Publish) and the version when needed, in one
+// transaction. It serves protocols that upload a version file by file
+// and where some files may change (Maven SNAPSHOTs):
+//
+//   - a file name the version already has is replaced when replace is
+//     not nil and replace(name) is true, and refused with ErrConflict
+//     otherwise (also when the bytes are identical);
+//   - a deleted version refuses with ErrTombstoned;
+//   - prune, when not nil, gets the org's settings and the version's
+//     files after the change and returns the files to keep (retention of
+//     SNAPSHOT builds). Dropped files leave the version record; their
+//     blobs stay in the blob store.
+//
+// req.Meta replaces the version's metadata when not nil; Tags and
+// UpdatePackage are applied as in Publish. The published event is written
+// when the version is created, not for every later file.
+func (p *Pipeline) PutFiles(ctx context.Context, pr Principal, req PublishRequest,
+	replace func(name string) bool, prune func(store.OrgSettings, []store.File) []store.File) (PublishResult, error) {
+	var res PublishResult
+	if eco, ok := p.Ecosystems[req.Key.Ecosystem]; ok {
+		if err := eco.ValidVersion(req.Version); err != nil {
+			return res, err
+		}
+	}
+	if len(req.Files) == 0 {
+		return res, fmt.Errorf("%w: no file to add", store.ErrInvalid)
+	}
+	err := p.Index.Update(ctx, func(tx store.Tx) error {
+		res = PublishResult{}
+		if err := Authorize(tx, pr, Write, req.Key); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		pkg, err := tx.Package(req.Key)
+		isNew := errors.Is(err, store.ErrNotFound)
+		if err != nil && !isNew {
+			return err
+		}
+		if isNew {
+			pkg = store.Package{PackageKey: req.Key, DisplayName: req.DisplayName, Created: now}
+			if pkg.DisplayName == "" {
+				pkg.DisplayName = req.Key.Name
+			}
+			if pkg.Repo, err = p.autoLink(tx, pr, req); err != nil {
+				return err
+			}
+		}
+		v, err := tx.Version(req.Key, req.Version)
+		newVersion := false
+		switch {
+		case err == nil && v.IsDeleted():
+			return fmt.Errorf("%s %s@%s was deleted: %w", req.Key.Ecosystem, req.Key.Name, req.Version, store.ErrTombstoned)
+		case errors.Is(err, store.ErrNotFound):
+			newVersion = true
+			v = store.Version{PackageKey: req.Key, Version: req.Version, Published: now, Publisher: pr.User}
+		case err != nil:
+			return err
+		}
+		for _, f := range req.Files {
+			if f.Uploaded.IsZero() {
+				f.Uploaded = now
+			}
+			i := slices.IndexFunc(v.Files, func(o store.File) bool { return o.Name == f.Name })
+			if i < 0 {
+				v.Files = append(v.Files, f)
+				continue
+			}
+			if replace == nil || !replace(f.Name) {
+				return fmt.Errorf("file %s: %w", f.Name, store.ErrConflict)
+			}
+			v.Files[i] = f
+		}
+		if prune != nil {
+			o, err := tx.Org(req.Key.Org)
+			if err != nil {
+				return err
+			}
+			v.Files = prune(o.Settings, v.Files)
+		}
+		if req.Meta != nil {
+			v.Meta = req.Meta
+		}
+		if err := tx.PutVersion(v); err != nil {
+			return err
+		}
+		for tag, ver := range req.Tags {
+			if pkg.Tags == nil {
+				pkg.Tags = map[string]string{}
+			}
+			pkg.Tags[tag] = ver
+		}
+		if req.UpdatePackage != nil {
+			if err := req.UpdatePackage(&pkg); err != nil {
+				return err
+			}
+		}
+		pkg.Updated = now
+		pkg.Rev++
+		if err := tx.PutPackage(pkg); err != nil {
+			return err
+		}
+		if newVersion {
+			if _, err := tx.AppendEvent(event(store.EventPublished, pkg, req.Version, pr)); err != nil {
+				return err
+			}
+		}
+		res = PublishResult{Package: pkg, Version: v}
+		return nil
+	})
+	if err != nil {
+		return PublishResult{}, fmt.Errorf("publish %s %s@%s: %w", req.Key.Ecosystem, req.Key.Name, req.Version, err)
+	}
+	return res, nil
+}
