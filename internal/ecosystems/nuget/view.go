@@ -1,0 +1,150 @@
+package nuget
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drok-dev/drok/internal/store"
+)
+
+// versionMeta is what drok stores as a version's Meta.
+type versionMeta struct {
+	Nuspec
+}
+
+// verView is one live version of a package as the protocol sees it.
+type verView struct {
+	key        string // normalised lower-case version (the storage key)
+	v          Version
+	meta       Nuspec
+	listed     bool
+	yankReason string
+	published  time.Time
+	downloads  int64
+	files      []store.File
+}
+
+func (vv *verView) file(suffix string) (store.File, bool) {
+	for _, f := range vv.files {
+		if strings.HasSuffix(f.Name, suffix) {
+			return f, true
+		}
+	}
+	return store.File{}, false
+}
+
+// pkgView is a package at one revision, with its live versions sorted by
+// NuGet version order, and lazily rendered documents.
+type pkgView struct {
+	rev     int64
+	repo    string
+	pkg     store.Package
+	vers    []*verView
+	byKey   map[string]*verView
+	display string
+
+	mu   sync.Mutex
+	docs map[string][]byte
+}
+
+// newView builds the view of pkg from all its versions (tombstones are
+// dropped).
+func newView(pkg store.Package, vs []store.Version) *pkgView {
+	pv := &pkgView{rev: pkg.Rev, repo: pkg.Repo, pkg: pkg, byKey: map[string]*verView{}, display: pkg.DisplayName, docs: map[string][]byte{}}
+	if pv.display == "" {
+		pv.display = pkg.Name
+	}
+	for _, v := range vs {
+		if v.IsDeleted() {
+			continue
+		}
+		var m versionMeta
+		if err := json.Unmarshal(v.Meta, &m); err != nil {
+			continue
+		}
+		parsed, err := ParseVersion(m.FullVersion)
+		if err != nil {
+			if parsed, err = ParseVersion(v.Version); err != nil {
+				continue
+			}
+		}
+		if m.Version == "" {
+			m.Version = parsed.String()
+		}
+		vv := &verView{key: v.Version, v: parsed, meta: m.Nuspec, listed: !v.Yanked, yankReason: v.YankReason,
+			published: v.Published, downloads: v.Downloads, files: v.Files}
+		pv.vers = append(pv.vers, vv)
+		pv.byKey[vv.key] = vv
+	}
+	slices.SortStableFunc(pv.vers, func(a, b *verView) int { return a.v.Compare(b.v) })
+	return pv
+}
+
+func (pv *pkgView) matches(pkg store.Package) bool { return pv.rev == pkg.Rev && pv.repo == pkg.Repo }
+
+// find returns the live version matching a version as written in a URL.
+func (pv *pkgView) find(version string) (*verView, bool) {
+	key, err := NormalizeVersion(version)
+	if err != nil {
+		return nil, false
+	}
+	vv, ok := pv.byKey[key]
+	return vv, ok
+}
+
+// doc returns the document named name, rendering it once per revision.
+func (pv *pkgView) doc(name string, render func() []byte) []byte {
+	pv.mu.Lock()
+	defer pv.mu.Unlock()
+	if b, ok := pv.docs[name]; ok {
+		return b
+	}
+	b := render()
+	pv.docs[name] = b
+	return b
+}
+
+func (pv *pkgView) etag(name string) string {
+	return `"` + strconv.FormatInt(pv.rev, 10) + "-" + name + `"`
+}
+
+// latest returns the newest listed version accepted by keep.
+func (pv *pkgView) latest(keep func(*verView) bool) *verView {
+	for i := len(pv.vers) - 1; i >= 0; i-- {
+		if vv := pv.vers[i]; vv.listed && keep(vv) {
+			return vv
+		}
+	}
+	return nil
+}
+
+// viewCache keeps package views by key; it is bounded by entry count and
+// cleared wholesale when full (views are cheap to rebuild).
+type viewCache struct {
+	mu  sync.Mutex
+	max int
+	m   map[store.PackageKey]*pkgView
+}
+
+func newViewCache(max int) *viewCache {
+	return &viewCache{max: max, m: map[store.PackageKey]*pkgView{}}
+}
+
+func (c *viewCache) get(k store.PackageKey) *pkgView {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[k]
+}
+
+func (c *viewCache) put(k store.PackageKey, pv *pkgView) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[k] = pv
+}
