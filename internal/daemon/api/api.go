@@ -910,7 +910,13 @@ func (a *API) yank(w http.ResponseWriter, r *http.Request) {
 		a.WriteError(w, r, err)
 		return
 	}
-	v, err := a.Pipeline.Yank(r.Context(), p, k, in.Version, in.Yank, in.Reason)
+	version := in.Version
+	if vn, ok := a.Pipeline.Ecosystems[k.Ecosystem].(ecosystems.VersionNormalizer); ok {
+		if n, err := vn.NormalizeVersion(version); err == nil {
+			version = n
+		}
+	}
+	v, err := a.Pipeline.Yank(r.Context(), p, k, version, in.Yank, in.Reason)
 	if err != nil {
 		a.WriteError(w, r, err)
 		return

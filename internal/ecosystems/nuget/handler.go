@@ -146,16 +146,29 @@ func (h *handler) write(q *request, ctype string, body []byte, etag string) {
 	}
 }
 
-// static serves a document that holds no package data. The org must exist
-// (anonymous callers of an unknown org are challenged like those of a
-// private one).
+// static serves a document that holds no package data. Anonymous callers
+// are challenged (401) when the org does not exist or holds packages they
+// cannot see: NuGet 2.x only sends the credentials of its configuration
+// when the feed root asks for them.
 func (h *handler) static(q *request, ctype string, body []byte) {
 	err := h.env.Pipeline.Index.View(q.ctx, func(tx store.Tx) error {
 		_, err := tx.Org(q.org)
-		if errors.Is(err, store.ErrNotFound) && q.pr.Anonymous() {
-			return ecosystems.ErrLoginRequired
+		if err != nil || !q.pr.Anonymous() {
+			if errors.Is(err, store.ErrNotFound) && q.pr.Anonymous() {
+				return ecosystems.ErrLoginRequired
+			}
+			return err
 		}
-		return err
+		pkgs, err := tx.PackageList(store.PackageFilter{Ecosystem: ecosystems.NuGet, Org: q.org})
+		if err != nil {
+			return err
+		}
+		for _, pkg := range pkgs {
+			if err := ecosystems.Authorize(tx, q.pr, ecosystems.Read, pkg.PackageKey); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		h.fail(q, err)

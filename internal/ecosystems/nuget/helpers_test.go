@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drok-dev/drok/internal/daemon/daemontest"
 )
@@ -195,20 +196,23 @@ func nugetDebian(t *testing.T) []string {
 	return []string{p}
 }
 
-// client runs a NuGet command line with its own HOME, XDG dirs and
+// nugetCLI runs a NuGet command line with its own HOME, XDG dirs and
 // nuget.config so caches and credentials never leak between tests.
-type client struct {
+type nugetCLI struct {
 	t      *testing.T
 	cmd    []string
 	home   string
 	config string
 	env    []string
+	// dir is the working directory (default: home); NuGet 2.8.7 on mono
+	// wants pushed files as paths relative to it.
+	dir string
 }
 
-func newClient(t *testing.T, cmd []string, sources map[string]string, token string) *client {
+func newClient(t *testing.T, cmd []string, sources map[string]string, token string) *nugetCLI {
 	t.Helper()
 	home := t.TempDir()
-	c := &client{t: t, cmd: cmd, home: home, config: filepath.Join(home, "NuGet.Config")}
+	c := &nugetCLI{t: t, cmd: cmd, home: home, config: filepath.Join(home, "NuGet.Config")}
 	var b strings.Builder
 	b.WriteString("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n<packageSources>\n<clear />\n")
 	for name, url := range sources {
@@ -235,18 +239,24 @@ func newClient(t *testing.T, cmd []string, sources map[string]string, token stri
 
 // run runs the client with args (plus -ConfigFile and -NonInteractive)
 // and returns its combined output.
-func (c *client) run(args ...string) (string, error) {
+func (c *nugetCLI) run(args ...string) (string, error) {
 	c.t.Helper()
 	full := append(append([]string{}, c.cmd[1:]...), args...)
 	full = append(full, "-ConfigFile", c.config, "-NonInteractive")
-	cmd := exec.Command(c.cmd[0], full...)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.cmd[0], full...)
+	cmd.WaitDelay = time.Second
 	cmd.Env = c.env
 	cmd.Dir = c.home
+	if c.dir != "" {
+		cmd.Dir = c.dir
+	}
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
-func (c *client) mustRun(args ...string) string {
+func (c *nugetCLI) mustRun(args ...string) string {
 	c.t.Helper()
 	out, err := c.run(args...)
 	if err != nil {

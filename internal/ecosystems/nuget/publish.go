@@ -54,26 +54,14 @@ func (h *handler) push(q *request, symbols bool) {
 // uploadBody returns the package bytes of a push: the first file part of a
 // multipart body, else the body itself.
 func uploadBody(r *http.Request) (io.Reader, string, error) {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if !strings.HasPrefix(mt, "multipart/") {
 		return r.Body, "", nil
 	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, "", fmt.Errorf("%w: multipart body: %v", store.ErrInvalid, err)
+	if params["boundary"] == "" {
+		return nil, "", fmt.Errorf("%w: multipart body without a boundary", store.ErrInvalid)
 	}
-	for {
-		part, err := mr.NextPart()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, "", fmt.Errorf("%w: the multipart body has no package file", store.ErrInvalid)
-			}
-			return nil, "", fmt.Errorf("%w: multipart body: %v", store.ErrIncomplete, err)
-		}
-		if part.FileName() != "" || part.FormName() == "package" {
-			return part, part.FileName(), nil
-		}
-	}
+	return firstPart(r.Body, params["boundary"])
 }
 
 // checkFilename refuses an upload file name of the form ID.VERSION.nupkg

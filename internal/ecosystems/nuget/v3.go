@@ -16,10 +16,10 @@ var unlistedDate = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 // urls builds the absolute URLs of one org's feed.
 type urls struct{ root string } // ends with '/'
 
-func (u urls) publish() string        { return u.root + "api/v2/package" }
-func (u urls) symbolPublish() string  { return u.root + "api/v2/symbolpackage" }
-func (u urls) flat() string           { return u.root + "v3/flatcontainer/" }
-func (u urls) registrations() string  { return u.root + "v3/registration/" }
+func (u urls) publish() string       { return u.root + "api/v2/package" }
+func (u urls) symbolPublish() string { return u.root + "api/v2/symbolpackage" }
+func (u urls) flat() string          { return u.root + "v3/flatcontainer/" }
+func (u urls) registrations() string { return u.root + "v3/registration/" }
 func (u urls) regIndex(id string) string {
 	return u.registrations() + strings.ToLower(id) + "/index.json"
 }
