@@ -1,0 +1,348 @@
+package nuget_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/drok-dev/drok/internal/daemon/client"
+)
+
+func getJSON(t *testing.T, url, token string, into any) {
+	t.Helper()
+	st, body := do(t, http.MethodGet, url, token, false, nil, "")
+	if st != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, st, body)
+	}
+	if err := json.Unmarshal([]byte(body), into); err != nil {
+		t.Fatalf("GET %s: %v\n%s", url, err, body)
+	}
+}
+
+func mustPush(t *testing.T, f *feed, s pkgSpec) {
+	t.Helper()
+	if st, body := push(t, f.root+"api/v2/package", f.srv.AdminToken, buildNupkg(t, s), ""); st != http.StatusCreated {
+		t.Fatalf("push %s %s: %d %s", s.id, s.version, st, body)
+	}
+}
+
+// TestProtocolDocuments checks the v3 and v2 documents: service index,
+// version normalisation, case-insensitive ids, registrations with
+// dependency groups, unlist/relist, deprecation from a yank reason,
+// search and autocomplete filters, symbol packages and OData queries.
+func TestProtocolDocuments(t *testing.T) {
+	f := newFeed(t)
+	tok := f.srv.AdminToken
+
+	var idx struct {
+		Version   string
+		Resources []struct {
+			ID   string `json:"@id"`
+			Type string `json:"@type"`
+		}
+	}
+	getJSON(t, f.v3, tok, &idx)
+	types := map[string]string{}
+	for _, r := range idx.Resources {
+		types[r.Type] = r.ID
+	}
+	for _, want := range []string{"PackagePublish/2.0.0", "PackageBaseAddress/3.0.0", "RegistrationsBaseUrl", "RegistrationsBaseUrl/3.0.0-rc",
+		"RegistrationsBaseUrl/3.0.0-beta", "RegistrationsBaseUrl/3.4.0", "RegistrationsBaseUrl/3.6.0", "SearchQueryService",
+		"SearchQueryService/3.0.0-beta", "SearchQueryService/3.0.0-rc", "SearchQueryService/3.5.0", "SearchAutocompleteService",
+		"SymbolPackagePublish/4.9.0"} {
+		if types[want] == "" {
+			t.Errorf("service index lacks %s", want)
+		}
+	}
+
+	mustPush(t, f, pkgSpec{id: "Acme.Widgets", version: "01.02.03.0"})
+	mustPush(t, f, pkgSpec{id: "acme.widgets", version: "1.10.0-Beta.2+build.7", deps: []string{"Acme.Base:[1.0,2.0)"}})
+	mustPush(t, f, pkgSpec{id: "Acme.Widgets", version: "1.9.0"})
+	mustPush(t, f, pkgSpec{id: "Acme.Base", version: "1.0.0.1"})
+	if st, body := push(t, f.root+"api/v2/package", tok, buildNupkg(t, pkgSpec{id: "ACME.WIDGETS", version: "1.2.3"}), ""); st != http.StatusConflict {
+		t.Fatalf("1.2.3 (= 01.02.03.0) again: %d %s", st, body)
+	}
+
+	var flat struct{ Versions []string }
+	getJSON(t, f.root+"v3/flatcontainer/ACME.Widgets/index.json", tok, &flat)
+	if got := strings.Join(flat.Versions, ","); got != "1.2.3,1.9.0,1.10.0-beta.2" {
+		t.Fatalf("flat container versions %s", got)
+	}
+	st, body := do(t, http.MethodGet, f.root+"v3/flatcontainer/acme.widgets/1.2.3/acme.widgets.1.2.3.nuspec", tok, false, nil, "")
+	if st != http.StatusOK || !strings.Contains(body, "<version>01.02.03.0</version>") {
+		t.Fatalf(".nuspec: %d %s", st, body)
+	}
+	if st, _ := do(t, http.MethodGet, f.root+"v3/flatcontainer/acme.widgets/01.02.03/acme.widgets.1.2.3.nupkg", tok, false, nil, ""); st != http.StatusOK {
+		t.Fatalf(".nupkg by non-normalised version: %d", st)
+	}
+
+	// Unlist 1.9.0 (DELETE), then yank the beta with a reason (REST).
+	if st, body := do(t, http.MethodDelete, f.root+"api/v2/package/Acme.Widgets/1.9.0", tok, true, nil, ""); st != http.StatusNoContent {
+		t.Fatalf("unlist: %d %s", st, body)
+	}
+	if _, err := f.srv.Client.Yank(context.Background(), "nuget", f.org, client.YankRequest{Name: "Acme.Widgets", Version: "1.10.0-BETA.2", Yank: true, Reason: "use 1.2.3"}); err != nil {
+		t.Fatal(err)
+	}
+	type entry struct {
+		Version          string
+		Listed           bool
+		Published        string
+		Deprecation      *struct{ Message string }
+		DependencyGroups []struct {
+			TargetFramework string
+			Dependencies    []struct{ ID, Range string }
+		}
+	}
+	var reg struct {
+		Count int
+		Items []struct {
+			Lower, Upper string
+			Items        []struct {
+				CatalogEntry   entry
+				PackageContent string
+			}
+		}
+	}
+	getJSON(t, f.root+"v3/registration/acme.widgets/index.json", tok, &reg)
+	if reg.Count != 1 || len(reg.Items[0].Items) != 3 || reg.Items[0].Lower != "1.2.3" || reg.Items[0].Upper != "1.10.0-Beta.2+build.7" {
+		t.Fatalf("registration index: %+v", reg)
+	}
+	leaves := map[string]entry{}
+	for _, it := range reg.Items[0].Items {
+		leaves[it.CatalogEntry.Version] = it.CatalogEntry
+	}
+	if e := leaves["1.2.3"]; !e.Listed || e.Deprecation != nil {
+		t.Errorf("1.2.3: %+v", e)
+	}
+	if e := leaves["1.9.0"]; e.Listed || !strings.HasPrefix(e.Published, "1900-") {
+		t.Errorf("unlisted 1.9.0: %+v", e)
+	}
+	e := leaves["1.10.0-Beta.2+build.7"]
+	if e.Listed || e.Deprecation == nil || e.Deprecation.Message != "use 1.2.3" {
+		t.Errorf("yanked beta: %+v", e)
+	}
+	if len(e.DependencyGroups) != 1 || e.DependencyGroups[0].TargetFramework != ".NETStandard2.0" ||
+		e.DependencyGroups[0].Dependencies[0].Range != "[1.0.0, 2.0.0)" {
+		t.Errorf("dependency groups: %+v", e.DependencyGroups)
+	}
+
+	var search struct {
+		TotalHits int
+		Data      []struct {
+			ID, Version string
+			Versions    []struct{ Version string }
+		}
+	}
+	getJSON(t, f.root+"v3/search?q=widgets&prerelease=true&semVerLevel=2.0.0", tok, &search)
+	if search.TotalHits != 1 || search.Data[0].ID != "Acme.Widgets" || search.Data[0].Version != "1.2.3" || len(search.Data[0].Versions) != 1 {
+		t.Fatalf("search hides unlisted versions: %+v", search)
+	}
+
+	// Relist 1.9.0 (POST).
+	if st, body := do(t, http.MethodPost, f.root+"api/v2/package/Acme.Widgets/1.9.0", tok, true, nil, ""); st != http.StatusOK {
+		t.Fatalf("relist: %d %s", st, body)
+	}
+	getJSON(t, f.root+"v3/search?q=acme&take=1&skip=1", tok, &search)
+	if search.TotalHits != 2 || len(search.Data) != 1 || search.Data[0].ID != "Acme.Widgets" || search.Data[0].Version != "1.9.0" {
+		t.Fatalf("search after relist, skip/take: %+v", search)
+	}
+	var ac struct {
+		TotalHits int
+		Data      []string
+	}
+	getJSON(t, f.root+"v3/autocomplete?q=acme.w", tok, &ac)
+	if ac.TotalHits != 1 || ac.Data[0] != "Acme.Widgets" {
+		t.Fatalf("autocomplete ids: %+v", ac)
+	}
+	getJSON(t, f.root+"v3/autocomplete?id=acme.widgets&prerelease=true&semVerLevel=2.0.0", tok, &ac)
+	if strings.Join(ac.Data, ",") != "1.2.3,1.9.0" {
+		t.Fatalf("autocomplete versions: %+v", ac)
+	}
+
+	// Registration leaf and an explicit page.
+	var leaf struct {
+		Listed         bool
+		PackageContent string
+	}
+	getJSON(t, f.root+"v3/registration/acme.widgets/1.10.0-beta.2.json", tok, &leaf)
+	if leaf.Listed || !strings.HasSuffix(leaf.PackageContent, "/acme.widgets.1.10.0-beta.2.nupkg") {
+		t.Fatalf("leaf: %+v", leaf)
+	}
+
+	// Symbol package: stored as an extra file of the version.
+	snupkg := buildNupkg(t, pkgSpec{id: "Acme.Widgets", version: "1.2.3", entries: map[string]string{"lib/netstandard2.0/Acme.Widgets.pdb": "pdb"}})
+	if st, body := push(t, f.root+"api/v2/symbolpackage", tok, snupkg, "Acme.Widgets.1.2.3.snupkg"); st != http.StatusCreated {
+		t.Fatalf("symbol push: %d %s", st, body)
+	}
+	st, body = do(t, http.MethodGet, f.root+"v3/flatcontainer/acme.widgets/1.2.3/acme.widgets.1.2.3.snupkg", tok, false, nil, "")
+	if st != http.StatusOK || body != string(snupkg) {
+		t.Fatalf("symbol download: %d", st)
+	}
+	if st, _ := push(t, f.root+"api/v2/symbolpackage", tok, buildNupkg(t, pkgSpec{id: "Acme.Widgets", version: "7.0.0"}), ""); st != http.StatusNotFound {
+		t.Fatalf("symbols for a missing version: %d", st)
+	}
+
+	// v2 OData.
+	st, body = do(t, http.MethodGet, f.root+"FindPackagesById()?id='ACME.widgets'&semVerLevel=2.0.0", tok, false, nil, "")
+	if st != http.StatusOK || strings.Count(body, "<entry>") != 3 || !strings.Contains(body, "<d:Listed m:type=\"Edm.Boolean\">false</d:Listed>") {
+		t.Fatalf("FindPackagesById: %d %s", st, body)
+	}
+	st, body = do(t, http.MethodGet, f.root+"Packages(Id='Acme.Widgets',Version='1.9.0')", tok, false, nil, "")
+	if st != http.StatusOK || !strings.Contains(body, "<d:IsLatestVersion m:type=\"Edm.Boolean\">true</d:IsLatestVersion>") {
+		t.Fatalf("Packages(Id,Version): %d %s", st, body)
+	}
+	st, body = do(t, http.MethodGet, f.root+"Packages()?$filter="+url.QueryEscape("(tolower(Id) eq 'acme.base') and IsLatestVersion")+"&$inlinecount=allpages", tok, false, nil, "")
+	if st != http.StatusOK || strings.Count(body, "<entry>") != 1 || !strings.Contains(body, "<m:count>1</m:count>") || !strings.Contains(body, "<d:Version>1.0.0.1</d:Version>") {
+		t.Fatalf("Packages() $filter: %d %s", st, body)
+	}
+	st, body = do(t, http.MethodGet, f.root+"Search()/$count?searchTerm='acme'&includePrerelease=false", tok, false, nil, "")
+	if st != http.StatusOK || strings.TrimSpace(body) != "3" {
+		t.Fatalf("Search()/$count: %d %s", st, body)
+	}
+	if st, _ := do(t, http.MethodGet, f.root+"Packages()?$filter="+url.QueryEscape("Id gt 'a'"), tok, false, nil, ""); st != http.StatusBadRequest {
+		t.Fatalf("unsupported $filter: %d", st)
+	}
+	st, body = do(t, http.MethodGet, f.root+"api/v2/package/acme.widgets/1.2.3", tok, false, nil, "")
+	if st != http.StatusOK || !bytes.HasPrefix([]byte(body), []byte("PK")) {
+		t.Fatalf("v2 download: %d", st)
+	}
+
+	// drok package publish (REST) of a .nupkg.
+	pub, err := f.srv.Client.Publish(context.Background(), f.org, "", "Acme.Tools.2.0.0.nupkg", bytes.NewReader(buildNupkg(t, pkgSpec{id: "Acme.Tools", version: "2.0"})))
+	if err != nil || pub.Name != "acme.tools" || pub.Version != "2.0.0" {
+		t.Fatalf("REST publish: %+v %v", pub, err)
+	}
+}
+
+// blobCount counts the files of the blob store.
+func blobCount(t *testing.T, dataDir string) int {
+	t.Helper()
+	n := 0
+	_ = filepath.WalkDir(filepath.Join(dataDir, "blobs"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+func zipOf(t *testing.T, entries map[string]string) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for n, c := range entries {
+		w, err := zw.Create(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write([]byte(c))
+	}
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// TestBadInput proves refused pushes change nothing: no blob, no package,
+// no burned version.
+func TestBadInput(t *testing.T) {
+	f := newFeed(t)
+	tok := f.srv.AdminToken
+	nuspec := func(id, v string) string {
+		return fmt.Sprintf(`<package><metadata><id>%s</id><version>%s</version><authors>a</authors><description>d</description></metadata></package>`, id, v)
+	}
+	good := buildNupkg(t, pkgSpec{id: "Acme.Good", version: "1.0.0"})
+	cases := []struct {
+		name, filename string
+		body           []byte
+		want           string
+	}{
+		{"not a zip", "", []byte("this is not a zip file at all, just text"), "not a zip"},
+		{"nuspec id disagrees with the file name", "Acme.Other.1.0.0.nupkg", good, "does not hold package"},
+		{"nuspec version disagrees with the file name", "Acme.Good.2.0.0.nupkg", good, "does not hold version"},
+		{"traversal entry", "", zipOf(t, map[string]string{"Acme.Good.nuspec": nuspec("Acme.Good", "1.0.0"), "../evil.dll": "x"}), "unsafe entry"},
+		{"absolute entry", "", zipOf(t, map[string]string{"Acme.Good.nuspec": nuspec("Acme.Good", "1.0.0"), "/etc/evil": "x"}), "unsafe entry"},
+		{"no nuspec", "", zipOf(t, map[string]string{"lib/x.dll": "x"}), "no .nuspec"},
+		{"two nuspecs", "", zipOf(t, map[string]string{"a.nuspec": nuspec("Acme.Good", "1.0.0"), "b.nuspec": nuspec("Acme.Good", "1.0.0")}), "more than one"},
+		{"bad id", "", zipOf(t, map[string]string{"x.nuspec": nuspec("../etc", "1.0.0")}), "invalid NuGet package id"},
+		{"bad version", "", zipOf(t, map[string]string{"x.nuspec": nuspec("Acme.Good", "1.0.0.0.0")}), "invalid NuGet version"},
+		{"trailing data", "", append(append([]byte{}, good...), "trailing"...), "not a zip"},
+	}
+	before := blobCount(t, f.srv.DataDir)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st, body := push(t, f.root+"api/v2/package", tok, c.body, c.filename)
+			if st != http.StatusBadRequest || !strings.Contains(body, c.want) {
+				t.Fatalf("status %d, body %q, want 400 mentioning %q", st, body, c.want)
+			}
+		})
+	}
+	if _, err := f.srv.Client.Publish(context.Background(), f.org, "", "Acme.Other.1.0.0.nupkg", bytes.NewReader(good)); err == nil {
+		t.Fatal("REST publish of a mismatching file name succeeded")
+	}
+	if n := blobCount(t, f.srv.DataDir); n != before {
+		t.Fatalf("refused pushes left %d blobs", n-before)
+	}
+	if _, err := f.srv.Client.Package(context.Background(), "nuget", f.org, "acme.good"); err == nil {
+		t.Fatal("a refused push created the package")
+	}
+	// Nothing was burned: the same id and version publish afterwards.
+	if st, body := push(t, f.root+"api/v2/package", tok, good, "Acme.Good.1.0.0.nupkg"); st != http.StatusCreated {
+		t.Fatalf("good push after refusals: %d %s", st, body)
+	}
+	// Unauthenticated and read-only pushes are refused before the body is read.
+	if st, _ := push(t, f.root+"api/v2/package", "", good, ""); st != http.StatusUnauthorized {
+		t.Fatalf("anonymous push: %d", st)
+	}
+}
+
+// TestConcurrentPush: 16 pushes of one id@version with different bytes →
+// exactly one 201, the others 409; the stored package is the winner's.
+func TestConcurrentPush(t *testing.T) {
+	f := newFeed(t)
+	var wg sync.WaitGroup
+	status := make([]int, 16)
+	bodies := make([][]byte, 16)
+	for i := range bodies {
+		bodies[i] = buildNupkg(t, pkgSpec{id: "Acme.Race", version: "1.0.0", desc: fmt.Sprintf("contender %d", i)})
+	}
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status[i], _ = push(t, f.root+"api/v2/package", f.srv.AdminToken, bodies[i], "")
+		}()
+	}
+	wg.Wait()
+	winner := -1
+	for i, st := range status {
+		switch st {
+		case http.StatusCreated:
+			if winner >= 0 {
+				t.Fatalf("two winners: %d and %d", winner, i)
+			}
+			winner = i
+		case http.StatusConflict:
+		default:
+			t.Fatalf("push %d: status %d", i, st)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no push won")
+	}
+	_, got := do(t, http.MethodGet, f.root+"v3/flatcontainer/acme.race/1.0.0/acme.race.1.0.0.nupkg", f.srv.AdminToken, false, nil, "")
+	if got != string(bodies[winner]) {
+		t.Fatal("stored bytes are not the winner's")
+	}
+	p, err := f.srv.Client.Package(context.Background(), "nuget", f.org, "acme.race")
+	if err != nil || len(p.Versions) != 1 {
+		t.Fatalf("package: %+v %v", p, err)
+	}
+}
