@@ -29,6 +29,7 @@ type Writer struct {
 // writers is the registry of supported ecosystems.
 var writers = []Writer{
 	{Ecosystem: "npm", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdNpm(f, nil) }},
+	{Ecosystem: "nuget", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdNuGet(f, nil) }},
 }
 
 // NewCmdSetup returns the `drok setup` command group.

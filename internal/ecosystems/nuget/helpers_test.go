@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drok-dev/drok/internal/cli/setup"
 	"github.com/drok-dev/drok/internal/daemon/daemontest"
 )
 
@@ -214,20 +215,23 @@ func newClient(t *testing.T, cmd []string, sources map[string]string, token stri
 	home := t.TempDir()
 	c := &nugetCLI{t: t, cmd: cmd, home: home, config: filepath.Join(home, "NuGet.Config")}
 	var b strings.Builder
-	b.WriteString("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n<packageSources>\n<clear />\n")
+	b.WriteString("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration>\n<packageSources>\n<clear />\n</packageSources>\n</configuration>\n")
+	data := []byte(b.String())
 	for name, url := range sources {
-		fmt.Fprintf(&b, "<add key=%q value=%q />\n", name, url)
-	}
-	b.WriteString("</packageSources>\n")
-	if token != "" {
-		b.WriteString("<packageSourceCredentials>\n")
-		for name := range sources {
-			fmt.Fprintf(&b, "<%s><add key=\"Username\" value=\"drok\" /><add key=\"ClearTextPassword\" value=%q /></%s>\n", name, token, name)
+		// The configuration `drok setup nuget` writes.
+		var err error
+		data, err = setup.MergeNuGetConfig(data, setup.NuGetSource{Name: name, URL: url, Username: "drok", Password: token})
+		if err != nil {
+			t.Fatal(err)
 		}
-		b.WriteString("</packageSourceCredentials>\n")
 	}
-	b.WriteString("</configuration>\n")
-	if err := os.WriteFile(c.config, []byte(b.String()), 0o600); err != nil {
+	if token == "" {
+		data = []byte(b.String())
+		for name, url := range sources {
+			data = bytes.Replace(data, []byte("<clear />"), []byte(fmt.Sprintf("<clear />\n<add key=%q value=%q />", name, url)), 1)
+		}
+	}
+	if err := os.WriteFile(c.config, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c.env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
