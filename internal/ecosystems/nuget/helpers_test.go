@@ -247,7 +247,7 @@ func (c *nugetCLI) run(args ...string) (string, error) {
 	c.t.Helper()
 	full := append(append([]string{}, c.cmd[1:]...), args...)
 	full = append(full, "-ConfigFile", c.config, "-NonInteractive")
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.cmd[0], full...)
 	cmd.WaitDelay = time.Second

@@ -26,8 +26,10 @@ func TestNuGetExeV3(t *testing.T) {
 	c.dir = dir
 
 	out := c.mustRun("push", "*.nupkg", "-Source", "drok", "-ApiKey", f.srv.AdminToken)
-	if strings.Count(out, "Your package was pushed") != 4 {
-		t.Fatalf("push of 4 packages:\n%s", out)
+	for name, n := range map[string]int{"acme.widgets": 3, "acme.app": 1} {
+		if p, err := f.srv.Client.Package(context.Background(), "nuget", f.org, name); err != nil || len(p.Versions) != n {
+			t.Fatalf("after push, %s has %+v (%v), want %d versions:\n%s", name, p.Versions, err, n, out)
+		}
 	}
 	out, err := c.run("push", "Acme.Widgets.1.0.0.nupkg", "-Source", "drok", "-ApiKey", f.srv.AdminToken)
 	if err == nil || !strings.Contains(out, "409") {
