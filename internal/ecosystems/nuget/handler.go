@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
@@ -18,6 +19,19 @@ const viewCacheSize = 50000
 type handler struct {
 	env   *ecosystems.Env
 	views *viewCache
+	// statics caches the service index and v2 service document per org.
+	statics sync.Map // string → []byte
+}
+
+// staticDoc returns a per-org document that depends only on the feed URL.
+func (h *handler) staticDoc(q *request, name string, render func(root string) []byte) []byte {
+	k := name + "\x00" + q.org
+	if b, ok := h.statics.Load(k); ok {
+		return b.([]byte)
+	}
+	b := render(q.u.root)
+	h.statics.Store(k, b)
+	return b
 }
 
 // request is one parsed NuGet request.
@@ -50,13 +64,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case k == RouteInvalid:
 		writeText(w, http.StatusBadRequest, q.route.Err.Error())
 	case k == RouteRoot && get:
-		h.static(q, "application/xml;charset=utf-8", ServiceDocument(q.u.root))
+		h.static(q, "application/xml;charset=utf-8", h.staticDoc(q, "svc", ServiceDocument))
 	case (k == RouteRoot || k == RoutePublish) && m == http.MethodPut:
 		h.push(q, false)
 	case k == RouteSymbolPublish && m == http.MethodPut:
 		h.push(q, true)
 	case k == RouteServiceIndex && get:
-		h.static(q, "application/json", ServiceIndex(q.u.root))
+		h.static(q, "application/json", h.staticDoc(q, "index", ServiceIndex))
 	case k == RoutePackage && get:
 		h.download(q, ".nupkg")
 	case k == RoutePackage && (m == http.MethodDelete || m == http.MethodPost):
@@ -76,7 +90,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case k == RouteAutocomplete && get:
 		h.autocomplete(q)
 	case k == RouteV2Metadata && get:
-		h.static(q, "application/xml;charset=utf-8", Metadata())
+		h.static(q, "application/xml;charset=utf-8", h.staticDoc(q, "meta", func(string) []byte { return Metadata() }))
 	case (k == RouteV2Packages || k == RouteV2FindByID || k == RouteV2Search) && get:
 		h.v2Feed(q)
 	case k == RouteV2Entry && get:
@@ -126,23 +140,38 @@ func (h *handler) fail(q *request, err error) {
 	writeText(q.w, status, msg)
 }
 
-// write sends a rendered document with ETag / If-None-Match.
+var (
+	hdrJSON    = []string{"application/json"}
+	hdrNosniff = []string{"nosniff"}
+	hdrNoCache = []string{"private, max-age=0, must-revalidate"}
+)
+
+// write sends a document with ETag / If-None-Match.
 func (h *handler) write(q *request, ctype string, body []byte, etag string) {
-	hd := q.w.Header()
+	d := &rendered{body: body, clen: []string{strconv.Itoa(len(body))}}
 	if etag != "" {
-		hd.Set("ETag", etag)
-		if match := q.r.Header.Get("If-None-Match"); match != "" && match == etag {
+		d.etag = []string{etag}
+	}
+	h.writeDoc(q, []string{ctype}, d)
+}
+
+// writeDoc sends a rendered document; header values are shared slices.
+func (h *handler) writeDoc(q *request, ctype []string, d *rendered) {
+	hd := q.w.Header()
+	if d.etag != nil {
+		hd["Etag"] = d.etag
+		if match := q.r.Header.Get("If-None-Match"); match != "" && match == d.etag[0] {
 			q.w.WriteHeader(http.StatusNotModified)
 			return
 		}
 	}
-	hd.Set("Content-Type", ctype)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cache-Control", "private, max-age=0, must-revalidate")
-	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	hd["Content-Type"] = ctype
+	hd["X-Content-Type-Options"] = hdrNosniff
+	hd["Cache-Control"] = hdrNoCache
+	hd["Content-Length"] = d.clen
 	q.w.WriteHeader(http.StatusOK)
 	if q.r.Method != http.MethodHead {
-		_, _ = q.w.Write(body)
+		_, _ = q.w.Write(d.body)
 	}
 }
 
@@ -206,7 +235,7 @@ func (h *handler) doc(q *request, name string, render func(*pkgView) []byte) {
 		h.fail(q, err)
 		return
 	}
-	h.write(q, "application/json", pv.doc(name, func() []byte { return render(pv) }), pv.etag(name))
+	h.writeDoc(q, hdrJSON, pv.doc(name, func() []byte { return render(pv) }))
 }
 
 func (h *handler) regPage(q *request) {
@@ -216,12 +245,12 @@ func (h *handler) regPage(q *request) {
 		return
 	}
 	name := "page/" + strings.ToLower(q.route.Lower) + "/" + strings.ToLower(q.route.Upper)
-	body := pv.doc(name, func() []byte { return pv.regPageDoc(q.u, q.route.Lower, q.route.Upper) })
-	if body == nil {
+	d := pv.doc(name, func() []byte { return pv.regPageDoc(q.u, q.route.Lower, q.route.Upper) })
+	if d == nil {
 		h.fail(q, fmt.Errorf("registration page: %w", store.ErrNotFound))
 		return
 	}
-	h.write(q, "application/json", body, pv.etag(name))
+	h.writeDoc(q, hdrJSON, d)
 }
 
 func (h *handler) regLeaf(q *request) {
@@ -235,7 +264,7 @@ func (h *handler) regLeaf(q *request) {
 		h.fail(q, fmt.Errorf("version: %w", store.ErrNotFound))
 		return
 	}
-	h.write(q, "application/json", pv.regLeafDoc(q.u, vv), pv.etag("leaf/"+vv.key))
+	h.writeDoc(q, hdrJSON, pv.doc("leaf/"+vv.key, func() []byte { return pv.regLeafDoc(q.u, vv) }))
 }
 
 // flatFile serves {id}/{version}/{id}.{version}.nupkg, .nuspec or .snupkg.

@@ -94,7 +94,9 @@ type feed struct {
 	v3   string // service index
 }
 
-func newFeed(t *testing.T) *feed {
+func newFeed(t *testing.T) *feed { return newFeedB(t) }
+
+func newFeedB(t testing.TB) *feed {
 	t.Helper()
 	srv := daemontest.Start(t)
 	f := &feed{srv: srv, org: "acme"}

@@ -28,6 +28,13 @@ func getJSON(t *testing.T, url, token string, into any) {
 	}
 }
 
+func mustPushB(t testing.TB, f *feed, s pkgSpec) {
+	t.Helper()
+	if st, body := push(t, f.root+"api/v2/package", f.srv.AdminToken, buildNupkg(t, s), ""); st != http.StatusCreated {
+		t.Fatalf("push %s %s: %d %s", s.id, s.version, st, body)
+	}
+}
+
 func mustPush(t *testing.T, f *feed, s pkgSpec) {
 	t.Helper()
 	if st, body := push(t, f.root+"api/v2/package", f.srv.AdminToken, buildNupkg(t, s), ""); st != http.StatusCreated {

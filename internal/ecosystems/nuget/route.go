@@ -70,9 +70,12 @@ type Route struct {
 
 // ParseRoute classifies rest, the escaped path below the feed root.
 func ParseRoute(rest string) Route {
-	p, err := url.PathUnescape(rest)
-	if err != nil {
-		return Route{Kind: RouteInvalid, Err: err}
+	p := rest
+	if strings.IndexByte(rest, '%') >= 0 {
+		var err error
+		if p, err = url.PathUnescape(rest); err != nil {
+			return Route{Kind: RouteInvalid, Err: err}
+		}
 	}
 	seg := strings.Split(strings.TrimSuffix(p, "/"), "/")
 	if p == "" || p == "/" {

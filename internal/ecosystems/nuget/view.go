@@ -48,13 +48,20 @@ type pkgView struct {
 	display string
 
 	mu   sync.Mutex
-	docs map[string][]byte
+	docs map[string]*rendered
+}
+
+// rendered is one encoded document with its precomputed headers.
+type rendered struct {
+	body []byte
+	etag []string
+	clen []string
 }
 
 // newView builds the view of pkg from all its versions (tombstones are
 // dropped).
 func newView(pkg store.Package, vs []store.Version) *pkgView {
-	pv := &pkgView{rev: pkg.Rev, repo: pkg.Repo, pkg: pkg, byKey: map[string]*verView{}, display: pkg.DisplayName, docs: map[string][]byte{}}
+	pv := &pkgView{rev: pkg.Rev, repo: pkg.Repo, pkg: pkg, byKey: map[string]*verView{}, display: pkg.DisplayName, docs: map[string]*rendered{}}
 	if pv.display == "" {
 		pv.display = pkg.Name
 	}
@@ -96,20 +103,21 @@ func (pv *pkgView) find(version string) (*verView, bool) {
 	return vv, ok
 }
 
-// doc returns the document named name, rendering it once per revision.
-func (pv *pkgView) doc(name string, render func() []byte) []byte {
+// doc returns the document named name, rendering it once per revision
+// (nil when render returns nil).
+func (pv *pkgView) doc(name string, render func() []byte) *rendered {
 	pv.mu.Lock()
 	defer pv.mu.Unlock()
-	if b, ok := pv.docs[name]; ok {
-		return b
+	if d, ok := pv.docs[name]; ok {
+		return d
 	}
 	b := render()
-	pv.docs[name] = b
-	return b
-}
-
-func (pv *pkgView) etag(name string) string {
-	return `"` + strconv.FormatInt(pv.rev, 10) + "-" + name + `"`
+	if b == nil {
+		return nil
+	}
+	d := &rendered{body: b, etag: []string{pv.etag(name)}, clen: []string{strconv.Itoa(len(b))}}
+	pv.docs[name] = d
+	return d
 }
 
 // latest returns the newest listed version accepted by keep.
@@ -125,7 +133,7 @@ func (pv *pkgView) latest(keep func(*verView) bool) *verView {
 // viewCache keeps package views by key; it is bounded by entry count and
 // cleared wholesale when full (views are cheap to rebuild).
 type viewCache struct {
-	mu  sync.Mutex
+	mu  sync.RWMutex
 	max int
 	m   map[store.PackageKey]*pkgView
 }
@@ -135,8 +143,8 @@ func newViewCache(max int) *viewCache {
 }
 
 func (c *viewCache) get(k store.PackageKey) *pkgView {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return c.m[k]
 }
 
@@ -147,4 +155,8 @@ func (c *viewCache) put(k store.PackageKey, pv *pkgView) {
 		clear(c.m)
 	}
 	c.m[k] = pv
+}
+
+func (pv *pkgView) etag(name string) string {
+	return `"` + strconv.FormatInt(pv.rev, 10) + "-" + name + `"`
 }
