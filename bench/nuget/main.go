@@ -11,9 +11,10 @@
 //     writes those exact bytes into nginx's root;
 //  2. pushes one -big-mb MiB .nupkg and copies the same file to nginx;
 //  3. for the registration index (a), the registration page (b) and the
-//     .nupkg download (c), drives drok and then nginx with a closed-loop
-//     load of -c keep-alive workers (-dc for the download) for -warmup
-//     plus -d, and reports GETs/s (a, b) and MiB/s (c) with their ratios;
+//     .nupkg download (c), drives drok and then nginx, -rounds times
+//     alternately, with a closed-loop load of -c keep-alive workers (-dc
+//     for the download) for -warmup plus -d, and reports the mean GETs/s
+//     (a, b) and MiB/s (c) with their ratios;
 //  4. fills org small with 10 packages and org large with -org-size
 //     packages and compares drok's registration-index GETs/s for one
 //     package of each (d: flat with org size).
@@ -46,7 +47,7 @@ import (
 )
 
 type options struct {
-	versions, concurrency, dlConcurrency, bigMB, orgSize int
+	versions, concurrency, dlConcurrency, bigMB, orgSize, rounds int
 	warmup, duration                                     time.Duration
 	drokBin, nginxBin, out                               string
 }
@@ -59,7 +60,8 @@ func main() {
 	flag.IntVar(&o.bigMB, "big-mb", 256, "size of the downloaded .nupkg in MiB")
 	flag.IntVar(&o.orgSize, "org-size", 10000, "packages in the large org")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "warm-up per load run (not counted)")
-	flag.DurationVar(&o.duration, "d", 5*time.Second, "measured time per load run")
+	flag.DurationVar(&o.duration, "d", 3*time.Second, "measured time per load run")
+	flag.IntVar(&o.rounds, "rounds", 3, "alternating drok/nginx run pairs per metric")
 	flag.StringVar(&o.drokBin, "drok", "", "drok binary (default: build ./cmd/drok)")
 	flag.StringVar(&o.nginxBin, "nginx", "nginx", "nginx binary")
 	flag.StringVar(&o.out, "out", "bench/out/nuget-results.md", "Markdown results file")
@@ -264,6 +266,10 @@ type row struct {
 }
 
 func run(ctx context.Context, o options) error {
+	loadAvg := "?"
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		loadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
 	tmp, err := os.MkdirTemp("", "drok-bench-nuget-")
 	if err != nil {
 		return err
@@ -395,17 +401,25 @@ func run(ctx context.Context, o options) error {
 		return runLoad(ctx, loadSpec{URL: url, Header: h, Concurrency: c, Warmup: o.warmup, Duration: o.duration})
 	}
 	var rows []row
+	// side alternates drok and nginx for -rounds pairs of runs, so that
+	// background load on a shared machine hits both alike, and averages.
 	side := func(name, unit string, target float64, durl, nurl string, c int, perSec func(loadResult) float64) error {
 		fmt.Printf("measuring %s\n", name)
-		dr, err := load(durl, auth, c)
-		if err != nil {
-			return fmt.Errorf("drok %s: %w", name, err)
+		r := row{name: name, unit: unit, target: target}
+		for range o.rounds {
+			dr, err := load(durl, auth, c)
+			if err != nil {
+				return fmt.Errorf("drok %s: %w", name, err)
+			}
+			nr, err := load(nurl, nil, c)
+			if err != nil {
+				return fmt.Errorf("nginx %s: %w", name, err)
+			}
+			r.drok += perSec(dr) / float64(o.rounds)
+			r.nginx += perSec(nr) / float64(o.rounds)
+			r.drokP99, r.nP99 = max(r.drokP99, dr.P99), max(r.nP99, nr.P99)
 		}
-		nr, err := load(nurl, nil, c)
-		if err != nil {
-			return fmt.Errorf("nginx %s: %w", name, err)
-		}
-		rows = append(rows, row{name: name, unit: unit, drok: perSec(dr), nginx: perSec(nr), target: target, drokP99: dr.P99, nP99: nr.P99})
+		rows = append(rows, r)
 		return nil
 	}
 	reqs := func(r loadResult) float64 { return r.PerSecond() }
@@ -455,8 +469,8 @@ func run(ctx context.Context, o options) error {
 	}
 
 	var md strings.Builder
-	fmt.Fprintf(&md, "NuGet benchmark, %s, CPUs %s, -c %d (download -dc %d), %s warm-up + %s per run\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 UTC"), numCPU(), o.concurrency, o.dlConcurrency, o.warmup, o.duration)
+	fmt.Fprintf(&md, "NuGet benchmark, %s, CPUs %s, load average before the run %s, -c %d (download -dc %d), %d alternating rounds of %s warm-up + %s per server (p99: worst round)\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), numCPU(), loadAvg, o.concurrency, o.dlConcurrency, o.rounds, o.warmup, o.duration)
 	md.WriteString("| metric | unit | drok | nginx (static file) | ratio | target | drok p99 | nginx p99 |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		ratio := r.drok / r.nginx

@@ -47,7 +47,7 @@ type pkgView struct {
 	byKey   map[string]*verView
 	display string
 
-	mu   sync.Mutex
+	mu   sync.RWMutex
 	docs map[string]*rendered
 }
 
@@ -106,6 +106,12 @@ func (pv *pkgView) find(version string) (*verView, bool) {
 // doc returns the document named name, rendering it once per revision
 // (nil when render returns nil).
 func (pv *pkgView) doc(name string, render func() []byte) *rendered {
+	pv.mu.RLock()
+	d, ok := pv.docs[name]
+	pv.mu.RUnlock()
+	if ok {
+		return d
+	}
 	pv.mu.Lock()
 	defer pv.mu.Unlock()
 	if d, ok := pv.docs[name]; ok {
@@ -115,7 +121,7 @@ func (pv *pkgView) doc(name string, render func() []byte) *rendered {
 	if b == nil {
 		return nil
 	}
-	d := &rendered{body: b, etag: []string{pv.etag(name)}, clen: []string{strconv.Itoa(len(b))}}
+	d = &rendered{body: b, etag: []string{pv.etag(name)}, clen: []string{strconv.Itoa(len(b))}}
 	pv.docs[name] = d
 	return d
 }
