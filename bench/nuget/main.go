@@ -48,8 +48,8 @@ import (
 
 type options struct {
 	versions, concurrency, dlConcurrency, bigMB, orgSize, rounds int
-	warmup, duration                                     time.Duration
-	drokBin, nginxBin, out                               string
+	warmup, duration                                             time.Duration
+	drokBin, nginxBin, out                                       string
 }
 
 func main() {
