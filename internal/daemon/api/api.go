@@ -1033,9 +1033,15 @@ func (a *API) PackageRoutes() http.Handler {
 				a.WriteError(w, r, err)
 				return
 			}
+			version := rest[i+1:]
+			if vn, ok := a.Pipeline.Ecosystems[eco].(ecosystems.VersionNormalizer); ok {
+				if n, err := vn.NormalizeVersion(version); err == nil {
+					version = n
+				}
+			}
 			p, err := principal(r)
 			if err == nil {
-				err = a.Pipeline.DeleteVersion(r.Context(), p, k, rest[i+1:])
+				err = a.Pipeline.DeleteVersion(r.Context(), p, k, version)
 			}
 			if err != nil {
 				a.WriteError(w, r, err)

@@ -29,7 +29,7 @@ func (h *handler) staticDoc(q *request, name string, render func(root string) []
 	if b, ok := h.statics.Load(k); ok {
 		return b.([]byte)
 	}
-	b := render(q.u.root)
+	b := render(q.u().root)
 	h.statics.Store(k, b)
 	return b
 }
@@ -42,7 +42,16 @@ type request struct {
 	pr    ecosystems.Principal
 	org   string
 	route Route
-	u     urls
+	base  string
+	feed  urls
+}
+
+// u returns the feed's URLs (built on first use).
+func (q *request) u() urls {
+	if q.feed.root == "" {
+		q.feed = urls{root: q.base + "/api/v1/packages/nuget/" + q.org + "/"}
+	}
+	return q.feed
 }
 
 func (q *request) key() store.PackageKey {
@@ -53,7 +62,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	pr, err := ecosystems.PrincipalFrom(r.Context())
 	org := ecosystems.Org(r)
 	q := &request{w: w, r: r, ctx: r.Context(), pr: pr, org: org, route: ParseRoute(ecosystems.Rest(r)),
-		u: urls{root: h.env.BaseURL + "/api/v1/packages/nuget/" + org + "/"}}
+		base: h.env.BaseURL}
 	if err != nil {
 		h.fail(q, fmt.Errorf("%w: create a new token with `drok token create` and run `drok setup nuget`", ecosystems.ErrBadToken))
 		return
@@ -80,7 +89,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case k == RouteFlatFile && get:
 		h.flatFile(q)
 	case k == RouteRegIndex && get:
-		h.doc(q, "reg", func(pv *pkgView) []byte { return pv.regIndex(q.u) })
+		h.doc(q, "reg", func(pv *pkgView) []byte { return pv.regIndex(q.u()) })
 	case k == RouteRegPage && get:
 		h.regPage(q)
 	case k == RouteRegLeaf && get:
@@ -245,7 +254,7 @@ func (h *handler) regPage(q *request) {
 		return
 	}
 	name := "page/" + strings.ToLower(q.route.Lower) + "/" + strings.ToLower(q.route.Upper)
-	d := pv.doc(name, func() []byte { return pv.regPageDoc(q.u, q.route.Lower, q.route.Upper) })
+	d := pv.doc(name, func() []byte { return pv.regPageDoc(q.u(), q.route.Lower, q.route.Upper) })
 	if d == nil {
 		h.fail(q, fmt.Errorf("registration page: %w", store.ErrNotFound))
 		return
@@ -264,7 +273,7 @@ func (h *handler) regLeaf(q *request) {
 		h.fail(q, fmt.Errorf("version: %w", store.ErrNotFound))
 		return
 	}
-	h.writeDoc(q, hdrJSON, pv.doc("leaf/"+vv.key, func() []byte { return pv.regLeafDoc(q.u, vv) }))
+	h.writeDoc(q, hdrJSON, pv.doc("leaf/"+vv.key, func() []byte { return pv.regLeafDoc(q.u(), vv) }))
 }
 
 // flatFile serves {id}/{version}/{id}.{version}.nupkg, .nuspec or .snupkg.
@@ -330,7 +339,7 @@ func (h *handler) search(q *request) {
 		h.fail(q, err)
 		return
 	}
-	h.write(q, "application/json", searchDoc(q.u, views, p), "")
+	h.write(q, "application/json", searchDoc(q.u(), views, p), "")
 }
 
 func (h *handler) autocomplete(q *request) {
@@ -369,7 +378,7 @@ func (h *handler) v2Feed(q *request) {
 	}
 	self := map[RouteKind]string{RouteV2Packages: "Packages", RouteV2FindByID: "FindPackagesById", RouteV2Search: "Search"}[q.route.Kind]
 	h.write(q, "application/atom+xml;type=feed;charset=utf-8",
-		feedDoc(q.u, self, entries, total, qs.Get("$inlinecount") == "allpages"), "")
+		feedDoc(q.u(), self, entries, total, qs.Get("$inlinecount") == "allpages"), "")
 }
 
 func (h *handler) v2Entry(q *request) {
@@ -385,7 +394,7 @@ func (h *handler) v2Entry(q *request) {
 	}
 	for _, e := range v2Entries([]*pkgView{pv}, true) {
 		if e.vv == vv {
-			h.write(q, "application/atom+xml;type=entry;charset=utf-8", entryDoc(q.u, e), pv.etag("entry/"+vv.key))
+			h.write(q, "application/atom+xml;type=entry;charset=utf-8", entryDoc(q.u(), e), pv.etag("entry/"+vv.key))
 			return
 		}
 	}

@@ -228,6 +228,17 @@ func TestProtocolDocuments(t *testing.T) {
 	if err != nil || pub.Name != "acme.tools" || pub.Version != "2.0.0" {
 		t.Fatalf("REST publish: %+v %v", pub, err)
 	}
+
+	// drok package delete (REST, version as typed) leaves a tombstone.
+	if err := f.srv.Client.DeleteVersion(context.Background(), "nuget", f.org, "Acme.Tools", "2.0"); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if st, _ := do(t, http.MethodGet, f.root+"v3/flatcontainer/acme.tools/index.json", tok, false, nil, ""); st != http.StatusNotFound {
+		t.Fatalf("flat index after deleting the only version: %d", st)
+	}
+	if st, body := push(t, f.root+"api/v2/package", tok, buildNupkg(t, pkgSpec{id: "Acme.Tools", version: "2.0.0"}), ""); st != http.StatusConflict {
+		t.Fatalf("push of a deleted version: %d %s", st, body)
+	}
 }
 
 // blobCount counts the files of the blob store.

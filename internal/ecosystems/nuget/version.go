@@ -187,16 +187,27 @@ func CompareVersions(a, b string) int {
 	return va.Compare(vb)
 }
 
-var idRE = regexp.MustCompile(`^[A-Za-z0-9_]+([_.-][A-Za-z0-9_]+)*$`)
-
 // ValidateID checks a package id: ASCII letters, digits and '_', with
-// single '.', '-' or '_' separators, at most 100 characters.
+// single '.' or '-' separators between them, at most 100 characters
+// (NuGet's ^\w+([.-]\w+)*$ restricted to ASCII).
 func ValidateID(id string) error {
 	if len(id) == 0 || len(id) > 100 {
 		return fmt.Errorf("%w %q: must be 1-100 characters", ErrID, id)
 	}
-	if !idRE.MatchString(id) {
-		return fmt.Errorf("%w %q: use letters, digits, '_', and '.' or '-' between them", ErrID, id)
+	prevSep := true // no separator first
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+			prevSep = false
+		case (c == '.' || c == '-') && !prevSep:
+			prevSep = true
+		default:
+			return fmt.Errorf("%w %q: use letters, digits, '_', and '.' or '-' between them", ErrID, id)
+		}
+	}
+	if prevSep {
+		return fmt.Errorf("%w %q: must not end with '.' or '-'", ErrID, id)
 	}
 	return nil
 }
