@@ -22,6 +22,9 @@ func TestNuGetExeV3(t *testing.T) {
 		writeFile(t, dir, "Acme.Widgets."+v+".nupkg", buildNupkg(t, pkgSpec{id: "Acme.Widgets", version: v}))
 	}
 	writeFile(t, dir, "Acme.App.1.0.0.nupkg", buildNupkg(t, pkgSpec{id: "Acme.App", version: "1.0.0", deps: []string{"Acme.Widgets:1.0.0"}}))
+	// NuGet pushes X.snupkg beside X.nupkg to SymbolPackagePublish.
+	snupkg := buildNupkg(t, pkgSpec{id: "Acme.App", version: "1.0.0", entries: map[string]string{"lib/netstandard2.0/Acme.App.pdb": "pdb"}})
+	writeFile(t, dir, "Acme.App.1.0.0.snupkg", snupkg)
 	c := newClient(t, exe, map[string]string{"drok": f.v3}, f.srv.AdminToken)
 	c.dir = dir
 
@@ -30,6 +33,9 @@ func TestNuGetExeV3(t *testing.T) {
 		if p, err := f.srv.Client.Package(context.Background(), "nuget", f.org, name); err != nil || len(p.Versions) != n {
 			t.Fatalf("after push, %s has %+v (%v), want %d versions:\n%s", name, p.Versions, err, n, out)
 		}
+	}
+	if st, body := do(t, "GET", f.root+"v3/flatcontainer/acme.app/1.0.0/acme.app.1.0.0.snupkg", f.srv.AdminToken, false, nil, ""); st != 200 || body != string(snupkg) {
+		t.Fatalf("symbol package not stored (%d):\n%s", st, out)
 	}
 	out, err := c.run("push", "Acme.Widgets.1.0.0.nupkg", "-Source", "drok", "-ApiKey", f.srv.AdminToken)
 	if err == nil || !strings.Contains(out, "409") {

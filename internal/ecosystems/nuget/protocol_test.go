@@ -364,3 +364,38 @@ func TestConcurrentPush(t *testing.T) {
 		t.Fatalf("package: %+v %v", p, err)
 	}
 }
+
+// TestChallenge: anonymous reads of what needs a login answer 401 with a
+// Basic challenge (NuGet clients send credentials only after it); a token
+// as Basic password or API key is accepted; a bad token is 401 too.
+func TestChallenge(t *testing.T) {
+	f := newFeed(t)
+	mustPush(t, f, pkgSpec{id: "Acme.Secret", version: "1.0.0"})
+	for _, path := range []string{"", "index.json", "$metadata", "v3/registration/acme.secret/index.json",
+		"v3/flatcontainer/acme.secret/1.0.0/acme.secret.1.0.0.nupkg", "v3/search?q=secret", "FindPackagesById()?id='Acme.Secret'"} {
+		resp, err := http.Get(f.root + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != `Basic realm="drok"` {
+			t.Errorf("anonymous GET %q: %d %q", path, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+		}
+		if st, body := do(t, http.MethodGet, f.root+path, f.srv.AdminToken, false, nil, ""); st != http.StatusOK {
+			t.Errorf("GET %q with Basic: %d %s", path, st, body)
+		}
+		if st, _ := do(t, http.MethodGet, f.root+path, f.srv.AdminToken, true, nil, ""); st != http.StatusOK {
+			t.Errorf("GET %q with X-NuGet-ApiKey: %d", path, st)
+		}
+		if st, _ := do(t, http.MethodGet, f.root+path, "drok_bogus", false, nil, ""); st != http.StatusUnauthorized {
+			t.Errorf("GET %q with a bad token: %d", path, st)
+		}
+	}
+	// An unknown org is challenged like a private one, and 404 for users.
+	if st, _ := do(t, http.MethodGet, f.srv.URL+"/api/v1/packages/nuget/nosuch/index.json", "", false, nil, ""); st != http.StatusUnauthorized {
+		t.Errorf("anonymous, unknown org: %d", st)
+	}
+	if st, _ := do(t, http.MethodGet, f.srv.URL+"/api/v1/packages/nuget/nosuch/index.json", f.srv.AdminToken, false, nil, ""); st != http.StatusNotFound {
+		t.Errorf("admin, unknown org: %d", st)
+	}
+}
