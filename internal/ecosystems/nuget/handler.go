@@ -19,6 +19,8 @@ const viewCacheSize = 50000
 type handler struct {
 	env   *ecosystems.Env
 	views *viewCache
+	// lists caches visibleViews per principal and org until the next write.
+	lists *store.GenCache[listKey, listResult]
 	// statics caches the service index and v2 service document per org.
 	statics sync.Map // string → []byte
 }
@@ -189,25 +191,19 @@ func (h *handler) writeDoc(q *request, ctype []string, d *rendered) {
 // cannot see: NuGet 2.x only sends the credentials of its configuration
 // when the feed root asks for them.
 func (h *handler) static(q *request, ctype string, body []byte) {
-	err := h.env.Pipeline.Index.View(q.ctx, func(tx store.Tx) error {
-		_, err := tx.Org(q.org)
-		if err != nil || !q.pr.Anonymous() {
+	var err error
+	if q.pr.Anonymous() {
+		_, err = h.visibleViews(q)
+	}
+	if err == nil {
+		err = h.env.Pipeline.Index.View(q.ctx, func(tx store.Tx) error {
+			_, err := tx.Org(q.org)
 			if errors.Is(err, store.ErrNotFound) && q.pr.Anonymous() {
 				return ecosystems.ErrLoginRequired
 			}
 			return err
-		}
-		pkgs, err := tx.PackageList(store.PackageFilter{Ecosystem: ecosystems.NuGet, Org: q.org})
-		if err != nil {
-			return err
-		}
-		for _, pkg := range pkgs {
-			if err := ecosystems.Authorize(tx, q.pr, ecosystems.Read, pkg.PackageKey); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		})
+	}
 	if err != nil {
 		h.fail(q, err)
 		return
@@ -358,7 +354,24 @@ func (h *handler) autocomplete(q *request) {
 
 func (h *handler) v2Feed(q *request) {
 	qs := q.r.URL.Query()
-	views, err := h.visibleViews(q)
+	var views []*pkgView
+	var err error
+	if q.route.Kind == RouteV2FindByID {
+		// One package: no org scan.
+		q.route.ID = unquote(qs.Get("id"))
+		if ValidateID(q.route.ID) == nil {
+			var pv *pkgView
+			pv, err = h.view(q)
+			switch {
+			case err == nil:
+				views = []*pkgView{pv}
+			case errors.Is(err, store.ErrNotFound) && !errors.Is(err, ecosystems.ErrLoginRequired):
+				err = nil // an empty feed
+			}
+		}
+	} else {
+		views, err = h.visibleViews(q)
+	}
 	if err != nil {
 		h.fail(q, err)
 		return

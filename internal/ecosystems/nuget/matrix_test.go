@@ -21,6 +21,9 @@ type matrixRoute struct {
 	org bool
 	// listed routes answer 200 and show the package to readers only.
 	listed bool
+	// perPackage listed routes look at one package only: anonymous
+	// callers are challenged only when they cannot read it.
+	perPackage bool
 	// marker is what a listed route's body contains for the package.
 	marker func(pkg string) string
 	do     func(t *testing.T, f *feed, tok, pkg string, i int) (int, string)
@@ -52,7 +55,7 @@ var matrixRoutes = []matrixRoute{
 	{kind: nuget.RouteV2Packages, name: "Packages()", listed: true, marker: v2Marker, do: func(t *testing.T, f *feed, tok, pkg string, _ int) (int, string) {
 		return do(t, http.MethodGet, f.root+"Packages()?$filter="+url.QueryEscape("Id eq '"+pkg+"'"), tok, false, nil, "")
 	}},
-	{kind: nuget.RouteV2FindByID, name: "FindPackagesById()", listed: true, marker: v2Marker, do: get("FindPackagesById()?id='PKG'")},
+	{kind: nuget.RouteV2FindByID, name: "FindPackagesById()", listed: true, perPackage: true, marker: v2Marker, do: get("FindPackagesById()?id='PKG'")},
 	{kind: nuget.RouteV2Search, name: "Search()", listed: true, marker: v2Marker, do: get("Search()?searchTerm='PKG'")},
 	{kind: nuget.RoutePublish, name: "push", write: true, do: func(t *testing.T, f *feed, tok, pkg string, i int) (int, string) {
 		return push(t, f.root+"api/v2/package", tok, buildNupkg(t, pkgSpec{id: pkg, version: fmt.Sprintf("2.0.%d", i)}), "")
@@ -115,7 +118,7 @@ func TestAccessMatrix(t *testing.T) {
 							t.Errorf("bad token: status %d", st)
 						}
 					case r.org || r.listed:
-						if anonymous {
+						if anonymous && !(r.perPackage && p.Read[j]) {
 							// The org holds packages anonymous callers cannot see.
 							if st != http.StatusUnauthorized {
 								t.Errorf("anonymous: status %d, want a 401 challenge", st)

@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
+	"github.com/drok-dev/drok/internal/store"
 )
 
 // Ecosystem is the NuGet protocol. It implements ecosystems.Ecosystem and
@@ -41,7 +42,8 @@ func (e *Ecosystem) Name() string { return ecosystems.NuGet }
 
 // Handler serves both NuGet feeds below /api/v1/packages/nuget/{org}/.
 func (e *Ecosystem) Handler(env *ecosystems.Env) http.Handler {
-	return &handler{env: env, views: newViewCache(viewCacheSize)}
+	return &handler{env: env, views: newViewCache(viewCacheSize),
+		lists: store.NewGenCache[listKey, listResult](env.Pipeline.Index, 1000)}
 }
 
 // Normalize validates a package id and returns it lower-case.

@@ -19,7 +19,34 @@ const maxTake = 1000
 // may read, sorted by id. An anonymous caller gets ErrLoginRequired when
 // the org holds packages it cannot see, so NuGet clients (which only send
 // credentials after a 401) authenticate instead of seeing a partial feed.
+// The answer is cached until the next index write.
 func (h *handler) visibleViews(q *request) ([]*pkgView, error) {
+	lk := listKey{user: q.pr.User, admin: q.pr.SiteAdmin, scopes: strings.Join(q.pr.Scopes, ","), org: q.org}
+	if r, ok := h.lists.Get(lk); ok {
+		return r.views, r.err
+	}
+	gen := h.lists.Begin()
+	views, err := h.listViews(q)
+	if err == nil || errors.Is(err, ecosystems.ErrLoginRequired) {
+		h.lists.Put(lk, listResult{views, err}, gen)
+	}
+	return views, err
+}
+
+// listKey identifies a principal's listing of one org.
+type listKey struct {
+	user   string
+	admin  bool
+	scopes string
+	org    string
+}
+
+type listResult struct {
+	views []*pkgView
+	err   error
+}
+
+func (h *handler) listViews(q *request) ([]*pkgView, error) {
 	var out []*pkgView
 	err := h.env.Pipeline.Index.View(q.ctx, func(tx store.Tx) error {
 		pkgs, err := tx.PackageList(store.PackageFilter{Ecosystem: ecosystems.NuGet, Org: q.org})
