@@ -155,7 +155,21 @@ var (
 	hdrJSON    = []string{"application/json"}
 	hdrNosniff = []string{"nosniff"}
 	hdrNoCache = []string{"private, max-age=0, must-revalidate"}
+	hdrVary    = []string{"Accept-Encoding"}
+	hdrGzip    = []string{"gzip"}
 )
+
+// acceptsGzip reports whether the client accepts gzip (and not with q=0).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+			q := strings.ReplaceAll(params, " ", "")
+			return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
+		}
+	}
+	return false
+}
 
 // write sends a document with ETag / If-None-Match.
 func (h *handler) write(q *request, ctype string, body []byte, etag string) {
@@ -179,10 +193,20 @@ func (h *handler) writeDoc(q *request, ctype []string, d *rendered) {
 	hd["Content-Type"] = ctype
 	hd["X-Content-Type-Options"] = hdrNosniff
 	hd["Cache-Control"] = hdrNoCache
-	hd["Content-Length"] = d.clen
+	body, clen := d.body, d.clen
+	if d.etag != nil && len(body) >= gzipMin {
+		hd["Vary"] = hdrVary
+		if acceptsGzip(q.r) {
+			if gz, n := d.gzipped(); gz != nil {
+				body, clen = gz, n
+				hd["Content-Encoding"] = hdrGzip
+			}
+		}
+	}
+	hd["Content-Length"] = clen
 	q.w.WriteHeader(http.StatusOK)
 	if q.r.Method != http.MethodHead {
-		_, _ = q.w.Write(d.body)
+		_, _ = q.w.Write(body)
 	}
 }
 

@@ -3,9 +3,11 @@ package nuget_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -397,5 +399,41 @@ func TestChallenge(t *testing.T) {
 	}
 	if st, _ := do(t, http.MethodGet, f.srv.URL+"/api/v1/packages/nuget/nosuch/index.json", f.srv.AdminToken, false, nil, ""); st != http.StatusNotFound {
 		t.Errorf("admin, unknown org: %d", st)
+	}
+}
+
+// TestGzip: registration documents are served gzip-compressed to clients
+// that accept it (NuGet clients do), identical once decompressed.
+func TestGzip(t *testing.T) {
+	f := newFeed(t)
+	for i := range 20 {
+		mustPush(t, f, pkgSpec{id: "Acme.Zip", version: fmt.Sprintf("1.0.%d", i)})
+	}
+	url := f.root + "v3/registration/acme.zip/index.json"
+	_, plain := do(t, http.MethodGet, url, f.srv.AdminToken, false, nil, "")
+	for _, ae := range []string{"gzip, deflate", "br;q=1, gzip;q=0.5", "gzip;q=0", "identity"} {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.SetBasicAuth("u", f.srv.AdminToken)
+		req.Header.Set("Accept-Encoding", ae)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		wantGzip := ae == "gzip, deflate" || ae == "br;q=1, gzip;q=0.5"
+		if got := resp.Header.Get("Content-Encoding") == "gzip"; got != wantGzip {
+			t.Fatalf("Accept-Encoding %q: Content-Encoding %q", ae, resp.Header.Get("Content-Encoding"))
+		}
+		if wantGzip {
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(zr)
+		}
+		if string(body) != plain {
+			t.Fatalf("Accept-Encoding %q: body differs", ae)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package nuget
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -51,11 +53,35 @@ type pkgView struct {
 	docs map[string]*rendered
 }
 
-// rendered is one encoded document with its precomputed headers.
+// rendered is one encoded document with its precomputed headers and,
+// built on first demand, a gzip copy.
 type rendered struct {
 	body []byte
 	etag []string
 	clen []string
+
+	gzOnce sync.Once
+	gz     []byte
+	gzLen  []string
+}
+
+// gzipMin is the smallest document served compressed.
+const gzipMin = 1024
+
+// gzipped returns the gzip copy (nil for small documents).
+func (d *rendered) gzipped() ([]byte, []string) {
+	if len(d.body) < gzipMin {
+		return nil, nil
+	}
+	d.gzOnce.Do(func() {
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+		_, _ = zw.Write(d.body)
+		if zw.Close() == nil {
+			d.gz, d.gzLen = b.Bytes(), []string{strconv.Itoa(b.Len())}
+		}
+	})
+	return d.gz, d.gzLen
 }
 
 // newView builds the view of pkg from all its versions (tombstones are
