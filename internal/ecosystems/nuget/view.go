@@ -66,7 +66,7 @@ type rendered struct {
 }
 
 // gzipMin is the smallest document served compressed.
-const gzipMin = 1024
+const gzipMin = 4096
 
 // gzipped returns the gzip copy (nil for small documents).
 func (d *rendered) gzipped() ([]byte, []string) {
