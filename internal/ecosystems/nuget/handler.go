@@ -21,6 +21,11 @@ type handler struct {
 	views *viewCache
 	// lists caches visibleViews per principal and org until the next write.
 	lists *store.GenCache[listKey, listResult]
+	// hot maps (token, path) of per-package JSON documents to what was
+	// served, until the next index write: a repeated GET skips routing,
+	// the access check and the view lookup (all of which a write would
+	// change, and every write empties the cache).
+	hot *store.GenCache[hotKey, *rendered]
 	// statics caches the service index and v2 service document per org.
 	statics sync.Map // string → []byte
 }
@@ -36,6 +41,13 @@ func (h *handler) staticDoc(q *request, name string, render func(root string) []
 	return b
 }
 
+// hotKey identifies a cached document answer: the caller's token (a
+// token's user and scopes never change) and the escaped path.
+type hotKey struct {
+	token, user string
+	path        string
+}
+
 // request is one parsed NuGet request.
 type request struct {
 	w     http.ResponseWriter
@@ -46,6 +58,9 @@ type request struct {
 	route Route
 	base  string
 	feed  urls
+	// hot and gen record where a rendered document may be cached.
+	hot hotKey
+	gen uint64
 }
 
 // u returns the feed's URLs (built on first use).
@@ -62,9 +77,19 @@ func (q *request) key() store.PackageKey {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	pr, err := ecosystems.PrincipalFrom(r.Context())
+	var hk hotKey
+	var gen uint64
+	if err == nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.RawQuery == "" {
+		hk = hotKey{token: pr.TokenID, user: pr.User, path: r.URL.EscapedPath()}
+		if d, ok := h.hot.Get(hk); ok {
+			h.writeDoc(&request{w: w, r: r}, hdrJSON, d)
+			return
+		}
+		gen = h.hot.Begin()
+	}
 	org := ecosystems.Org(r)
 	q := &request{w: w, r: r, ctx: r.Context(), pr: pr, org: org, route: ParseRoute(ecosystems.Rest(r)),
-		base: h.env.BaseURL}
+		base: h.env.BaseURL, hot: hk, gen: gen}
 	if err != nil {
 		h.fail(q, fmt.Errorf("%w: create a new token with `drok token create` and run `drok setup nuget`", ecosystems.ErrBadToken))
 		return
@@ -180,6 +205,15 @@ func (h *handler) write(q *request, ctype string, body []byte, etag string) {
 	h.writeDoc(q, []string{ctype}, d)
 }
 
+// writeHot sends a per-package JSON document and remembers it for the
+// same caller and path until the next index write.
+func (h *handler) writeHot(q *request, d *rendered) {
+	if q.hot.path != "" {
+		h.hot.Put(q.hot, d, q.gen)
+	}
+	h.writeDoc(q, hdrJSON, d)
+}
+
 // writeDoc sends a rendered document; header values are shared slices.
 func (h *handler) writeDoc(q *request, ctype []string, d *rendered) {
 	hd := q.w.Header()
@@ -264,7 +298,7 @@ func (h *handler) doc(q *request, name string, render func(*pkgView) []byte) {
 		h.fail(q, err)
 		return
 	}
-	h.writeDoc(q, hdrJSON, pv.doc(name, func() []byte { return render(pv) }))
+	h.writeHot(q, pv.doc(name, func() []byte { return render(pv) }))
 }
 
 func (h *handler) regPage(q *request) {
@@ -279,7 +313,7 @@ func (h *handler) regPage(q *request) {
 		h.fail(q, fmt.Errorf("registration page: %w", store.ErrNotFound))
 		return
 	}
-	h.writeDoc(q, hdrJSON, d)
+	h.writeHot(q, d)
 }
 
 func (h *handler) regLeaf(q *request) {
@@ -293,7 +327,7 @@ func (h *handler) regLeaf(q *request) {
 		h.fail(q, fmt.Errorf("version: %w", store.ErrNotFound))
 		return
 	}
-	h.writeDoc(q, hdrJSON, pv.doc("leaf/"+vv.key, func() []byte { return pv.regLeafDoc(q.u(), vv) }))
+	h.writeHot(q, pv.doc("leaf/"+vv.key, func() []byte { return pv.regLeafDoc(q.u(), vv) }))
 }
 
 // flatFile serves {id}/{version}/{id}.{version}.nupkg, .nuspec or .snupkg.

@@ -43,7 +43,8 @@ func (e *Ecosystem) Name() string { return ecosystems.NuGet }
 // Handler serves both NuGet feeds below /api/v1/packages/nuget/{org}/.
 func (e *Ecosystem) Handler(env *ecosystems.Env) http.Handler {
 	return &handler{env: env, views: newViewCache(viewCacheSize),
-		lists: store.NewGenCache[listKey, listResult](env.Pipeline.Index, 1000)}
+		lists: store.NewGenCache[listKey, listResult](env.Pipeline.Index, 1000),
+		hot:   store.NewGenCache[hotKey, *rendered](env.Pipeline.Index, 100000)}
 }
 
 // Normalize validates a package id and returns it lower-case.

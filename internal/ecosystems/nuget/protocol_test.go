@@ -437,3 +437,50 @@ func TestGzip(t *testing.T) {
 		}
 	}
 }
+
+// TestCachesFollowChanges (RELIABILITY 16): cached documents and listings
+// never outlive a visibility change or an unlist.
+func TestCachesFollowChanges(t *testing.T) {
+	f := newFeed(t)
+	ctx := context.Background()
+	pub, priv := "public", "private"
+	if _, err := f.srv.Client.CreateRepo(ctx, f.org, client.RepoEdit{Name: "widgets", Visibility: &pub}); err != nil {
+		t.Fatal(err)
+	}
+	mustPush(t, f, pkgSpec{id: "Widgets", version: "1.0.0"})
+	mustPush(t, f, pkgSpec{id: "Widgets", version: "1.1.0"})
+	u, err := f.srv.Client.CreateUser(ctx, client.CreateUser{Name: "outsider"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := f.root + "v3/registration/widgets/index.json"
+	for range 2 { // the second answer comes from the cache
+		if st, _ := do(t, http.MethodGet, reg, u.Token.Secret, false, nil, ""); st != http.StatusOK {
+			t.Fatalf("outsider reads a public package: %d", st)
+		}
+		if st, body := do(t, http.MethodGet, f.root+"v3/search?q=widgets", u.Token.Secret, false, nil, ""); st != http.StatusOK || !strings.Contains(body, `"version":"1.1.0"`) {
+			t.Fatalf("search: %d %s", st, body)
+		}
+	}
+	if st, _ := do(t, http.MethodDelete, f.root+"api/v2/package/Widgets/1.1.0", f.srv.AdminToken, true, nil, ""); st != http.StatusNoContent {
+		t.Fatalf("unlist: %d", st)
+	}
+	if _, body := do(t, http.MethodGet, reg, u.Token.Secret, false, nil, ""); !strings.Contains(body, `"listed":false`) {
+		t.Fatalf("registration still lists 1.1.0: %s", body)
+	}
+	if _, body := do(t, http.MethodGet, f.root+"v3/search?q=widgets", u.Token.Secret, false, nil, ""); !strings.Contains(body, `"version":"1.0.0"`) {
+		t.Fatalf("search still shows 1.1.0: %s", body)
+	}
+	if _, err := f.srv.Client.EditRepo(ctx, f.org, "widgets", client.RepoEdit{Visibility: &priv}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := do(t, http.MethodGet, reg, u.Token.Secret, false, nil, ""); st != http.StatusNotFound {
+		t.Fatalf("outsider after the repository went private: %d", st)
+	}
+	if st, _ := do(t, http.MethodGet, reg, "", false, nil, ""); st != http.StatusUnauthorized {
+		t.Fatalf("anonymous after the repository went private: %d", st)
+	}
+	if _, body := do(t, http.MethodGet, f.root+"v3/search?q=widgets", u.Token.Secret, false, nil, ""); strings.Contains(body, "Widgets") {
+		t.Fatalf("search still shows the private package: %s", body)
+	}
+}
