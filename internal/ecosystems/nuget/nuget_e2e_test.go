@@ -2,6 +2,7 @@ package nuget_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,17 @@ func TestNuGetExeV3(t *testing.T) {
 	out = c.mustRun("install", "Acme.Widgets", "-Version", "1.1.0", "-Source", "drok", "-OutputDirectory", "exact")
 	if _, err := os.Stat(filepath.Join(dir, "exact", "Acme.Widgets.1.1.0", "Acme.Widgets.1.1.0.nupkg")); err != nil {
 		t.Fatalf("an unlisted version must still install by exact version: %v\n%s", err, out)
+	}
+
+	// A package with more than one registration page (130 versions).
+	for i := range 130 {
+		if st, body := push(t, f.root+"api/v2/package", f.srv.AdminToken, buildNupkg(t, pkgSpec{id: "Acme.Many", version: fmt.Sprintf("1.0.%d", i)}), ""); st != 201 {
+			t.Fatalf("push Acme.Many: %d %s", st, body)
+		}
+	}
+	out = c.mustRun("install", "Acme.Many", "-Version", "1.0.5", "-Source", "drok", "-OutputDirectory", "many")
+	if _, err := os.Stat(filepath.Join(dir, "many", "Acme.Many.1.0.5", "Acme.Many.1.0.5.nupkg")); err != nil {
+		t.Fatalf("install from a paged registration: %v\n%s", err, out)
 	}
 
 	anon := newClient(t, exe, map[string]string{"drok": f.v3}, "")

@@ -484,3 +484,38 @@ func TestCachesFollowChanges(t *testing.T) {
 		t.Fatalf("search still shows the private package: %s", body)
 	}
 }
+
+// TestRegistrationPages: more than 128 versions split into pages that the
+// index links to; each page document inlines its leaves.
+func TestRegistrationPages(t *testing.T) {
+	f := newFeed(t)
+	for i := range 130 {
+		mustPush(t, f, pkgSpec{id: "Acme.Many", version: fmt.Sprintf("1.0.%d", i)})
+	}
+	type page struct {
+		ID           string `json:"@id"`
+		Count        int
+		Lower, Upper string
+		Parent       string
+		Items        []struct {
+			CatalogEntry struct{ Version string }
+		}
+	}
+	var idx struct {
+		Count int
+		Items []page
+	}
+	getJSON(t, f.root+"v3/registration/acme.many/index.json", f.srv.AdminToken, &idx)
+	if idx.Count != 2 || idx.Items[0].Count != 128 || idx.Items[1].Count != 2 || len(idx.Items[0].Items) != 0 ||
+		idx.Items[0].Lower != "1.0.0" || idx.Items[0].Upper != "1.0.127" || idx.Items[1].Upper != "1.0.129" {
+		t.Fatalf("index: %+v", idx)
+	}
+	var p page
+	getJSON(t, idx.Items[1].ID, f.srv.AdminToken, &p)
+	if p.Count != 2 || len(p.Items) != 2 || p.Items[1].CatalogEntry.Version != "1.0.129" || p.Parent == "" {
+		t.Fatalf("page: %+v", p)
+	}
+	if st, _ := do(t, http.MethodGet, f.root+"v3/registration/acme.many/page/1.0.0/1.0.5.json", f.srv.AdminToken, false, nil, ""); st != http.StatusNotFound {
+		t.Fatalf("page with wrong bounds: %d", st)
+	}
+}
