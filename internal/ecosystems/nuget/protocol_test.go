@@ -15,8 +15,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/drok-dev/drok/internal/daemon"
 	"github.com/drok-dev/drok/internal/daemon/client"
+	"github.com/drok-dev/drok/internal/daemon/daemontest"
+	"github.com/drok-dev/drok/internal/store"
+	"github.com/drok-dev/drok/internal/store/bolt"
 )
 
 func getJSON(t *testing.T, url, token string, into any) {
@@ -365,6 +370,26 @@ func TestConcurrentPush(t *testing.T) {
 	if err != nil || len(p.Versions) != 1 {
 		t.Fatalf("package: %+v %v", p, err)
 	}
+	// Exactly one published event in the outbox.
+	f.srv.Stop()
+	idx, err := bolt.Open(filepath.Join(f.srv.DataDir, daemon.IndexFile), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	published := 0
+	_ = idx.View(context.Background(), func(tx store.Tx) error {
+		evs, err := tx.EventsAfter(0, 1000)
+		for _, e := range evs {
+			if e.Type == store.EventPublished && e.Package == "acme.race" {
+				published++
+			}
+		}
+		return err
+	})
+	if published != 1 {
+		t.Fatalf("%d published events, want 1", published)
+	}
 }
 
 // TestChallenge: anonymous reads of what needs a login answer 401 with a
@@ -517,5 +542,33 @@ func TestRegistrationPages(t *testing.T) {
 	}
 	if st, _ := do(t, http.MethodGet, f.root+"v3/registration/acme.many/page/1.0.0/1.0.5.json", f.srv.AdminToken, false, nil, ""); st != http.StatusNotFound {
 		t.Fatalf("page with wrong bounds: %d", st)
+	}
+}
+
+// TestOversizedPush: a push over the daemon's body limit is 413 and
+// leaves no blob behind.
+func TestOversizedPush(t *testing.T) {
+	srv := daemontest.Start(t, daemontest.WithMaxBody(64<<10))
+	if _, err := srv.Client.CreateOrg(context.Background(), "acme"); err != nil {
+		t.Fatal(err)
+	}
+	root := srv.URL + "/api/v1/packages/nuget/acme/"
+	var random bytes.Buffer
+	zw := zip.NewWriter(&random)
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "Acme.Big.nuspec", Method: zip.Store})
+	_, _ = w.Write([]byte("<package><metadata><id>Acme.Big</id><version>1.0.0</version><authors>a</authors><description>d</description></metadata></package>"))
+	w, _ = zw.CreateHeader(&zip.FileHeader{Name: "content/big.bin", Method: zip.Store})
+	_, _ = w.Write(bytes.Repeat([]byte{1, 2, 3, 4}, 50<<10))
+	_ = zw.Close()
+	before := blobCount(t, srv.DataDir)
+	if st, body := push(t, root+"api/v2/package", srv.AdminToken, random.Bytes(), ""); st != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversized push: %d %s", st, body)
+	}
+	// Chunked (no Content-Length): refused while streaming.
+	if st, body := do(t, http.MethodPut, root+"api/v2/package", srv.AdminToken, true, io.MultiReader(bytes.NewReader(random.Bytes())), "application/octet-stream"); st != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversized chunked push: %d %s", st, body)
+	}
+	if n := blobCount(t, srv.DataDir); n != before {
+		t.Fatalf("oversized push left %d blobs", n-before)
 	}
 }
