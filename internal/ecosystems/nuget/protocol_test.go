@@ -322,6 +322,9 @@ func TestBadInput(t *testing.T) {
 	if st, body := push(t, f.root+"api/v2/package", tok, good, "Acme.Good.1.0.0.nupkg"); st != http.StatusCreated {
 		t.Fatalf("good push after refusals: %d %s", st, body)
 	}
+	if n := blobCount(t, f.srv.DataDir); n != before+2 {
+		t.Fatalf("a good push stores 2 blobs (.nupkg, .nuspec), found %d new", n-before)
+	}
 	// Unauthenticated and read-only pushes are refused before the body is read.
 	if st, _ := push(t, f.root+"api/v2/package", "", good, ""); st != http.StatusUnauthorized {
 		t.Fatalf("anonymous push: %d", st)
