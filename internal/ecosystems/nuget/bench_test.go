@@ -10,8 +10,6 @@ import (
 // BenchmarkRegistrationIndex measures GETs of a 500-version registration
 // index through the whole daemon (run with -cpuprofile to see the path).
 func BenchmarkRegistrationIndex(b *testing.B) {
-	t := &testing.T{}
-	_ = t
 	f := newFeedB(b)
 	for i := range 500 {
 		mustPushB(b, f, pkgSpec{id: "Bench.Pkg", version: fmt.Sprintf("1.%d.%d", i/100, i%100)})
