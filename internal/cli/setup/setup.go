@@ -33,6 +33,7 @@ var writers = []Writer{
 	{Ecosystem: "cargo", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdCargo(f, nil) }},
 	{Ecosystem: "docker", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdDocker(f, nil) }},
 	{Ecosystem: "maven", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdMaven(f, nil) }},
+	{Ecosystem: "nuget", NewCmd: func(f *cmdutil.Factory) *cobra.Command { return NewCmdNuGet(f, nil) }},
 }
 
 // NewCmdSetup returns the `drok setup` command group.

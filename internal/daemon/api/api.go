@@ -927,16 +927,22 @@ func (a *API) yank(w http.ResponseWriter, r *http.Request) {
 		a.WriteError(w, r, err)
 		return
 	}
+	version := in.Version
+	if vn, ok := a.Pipeline.Ecosystems[k.Ecosystem].(ecosystems.VersionNormalizer); ok {
+		if n, err := vn.NormalizeVersion(version); err == nil {
+			version = n
+		}
+	}
 	if vr, ok := a.Pipeline.Ecosystems[k.Ecosystem].(ecosystems.VersionResolver); ok {
 		// The record is only used to map the reference; Yank authorizes.
 		_ = a.index().View(r.Context(), func(tx store.Tx) error {
 			if pkg, err := tx.Package(k); err == nil {
-				in.Version = vr.ResolveVersion(pkg, in.Version)
+				version = vr.ResolveVersion(pkg, version)
 			}
 			return nil
 		})
 	}
-	v, err := a.Pipeline.Yank(r.Context(), p, k, in.Version, in.Yank, in.Reason)
+	v, err := a.Pipeline.Yank(r.Context(), p, k, version, in.Yank, in.Reason)
 	if err != nil {
 		a.WriteError(w, r, err)
 		return
@@ -1053,9 +1059,15 @@ func (a *API) PackageRoutes() http.Handler {
 				a.WriteError(w, r, err)
 				return
 			}
+			version := rest[i+1:]
+			if vn, ok := a.Pipeline.Ecosystems[eco].(ecosystems.VersionNormalizer); ok {
+				if n, err := vn.NormalizeVersion(version); err == nil {
+					version = n
+				}
+			}
 			p, err := principal(r)
 			if err == nil {
-				err = a.Pipeline.DeleteVersion(r.Context(), p, k, rest[i+1:])
+				err = a.Pipeline.DeleteVersion(r.Context(), p, k, version)
 			}
 			if err != nil {
 				a.WriteError(w, r, err)
