@@ -11,25 +11,21 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drok-dev/drok/internal/cli/cmdutil"
-	"github.com/drok-dev/drok/internal/cli/iostreams"
 )
 
 // CargoOptions are the inputs of `drok setup cargo`.
 type CargoOptions struct {
-	IO         *iostreams.IOStreams
-	Auth       func() (cmdutil.Auth, error)
-	DefaultOrg func(string) (string, error)
+	CommonOptions
 	// CargoHome locates cargo's home directory ($CARGO_HOME or ~/.cargo).
 	CargoHome func() (string, error)
 
-	Org      string
 	Registry string
-	Print    bool
 }
 
 // NewCmdCargo returns `drok setup cargo`.
 func NewCmdCargo(f *cmdutil.Factory, runF func(*CargoOptions) error) *cobra.Command {
-	opts := &CargoOptions{IO: f.IOStreams, Auth: f.Auth, DefaultOrg: f.DefaultOrg, CargoHome: cargoHome}
+	opts := &CargoOptions{CommonOptions: newCommonOptions(f)}
+	opts.CargoHome = func() (string, error) { return cargoHome(opts.HomeDir) }
 	cmd := &cobra.Command{
 		Use:   "cargo [--org ORG] [--registry NAME] [--print]",
 		Short: "Point cargo at an organisation's Cargo registry",
@@ -66,9 +62,8 @@ leaves the token out: cargo reads it from CARGO_REGISTRIES_DROK_TOKEN
 			return cargoRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Org, "org", "", "Organisation (default: the org key of the configuration)")
+	opts.addFlags(cmd, "Print the configuration instead of writing it")
 	cmd.Flags().StringVar(&opts.Registry, "registry", "drok", "Name of the registry in cargo's configuration")
-	cmd.Flags().BoolVar(&opts.Print, "print", false, "Print the configuration instead of writing it")
 	return cmd
 }
 
@@ -84,12 +79,12 @@ func validRegistryName(s string) bool {
 	return true
 }
 
-// cargoHome is $CARGO_HOME, else ~/.cargo.
-func cargoHome() (string, error) {
+// cargoHome is $CARGO_HOME, else .cargo in the home directory.
+func cargoHome(homeDir func() (string, error)) (string, error) {
 	if h := os.Getenv("CARGO_HOME"); h != "" {
 		return h, nil
 	}
-	home, err := os.UserHomeDir()
+	home, err := homeDir()
 	if err != nil {
 		return "", err
 	}
@@ -110,28 +105,21 @@ func cargoEnvVar(registry string) string {
 }
 
 func cargoRun(opts *CargoOptions) error {
-	org, err := opts.DefaultOrg(opts.Org)
+	t, err := opts.target()
 	if err != nil {
 		return err
 	}
-	a, err := opts.Auth()
-	if err != nil {
-		return err
-	}
-	t := Target{Server: a.Server, Org: org, Token: a.Token}
 	table := "registries." + opts.Registry
 	if opts.Print {
 		fmt.Fprintf(opts.IO.Out, "[%s]\n", table)
 		for _, e := range CargoEntries(t) {
 			fmt.Fprintln(opts.IO.Out, e)
 		}
-		if opts.IO.IsStderrTTY() {
-			fmt.Fprintf(opts.IO.ErrOut, "cargo reads the token from the %s environment variable with these lines.\n", cargoEnvVar(opts.Registry))
-		}
+		opts.hintf("cargo reads the token from the %s environment variable with these lines.", cargoEnvVar(opts.Registry))
 		return nil
 	}
-	if t.Token == "" {
-		return cmdutil.NotLoggedIn(a.Server)
+	if err := t.requireToken(); err != nil {
+		return err
 	}
 	dir, err := opts.CargoHome()
 	if err != nil {
@@ -162,9 +150,9 @@ func cargoRun(opts *CargoOptions) error {
 
 // mergeTOMLFile merges entries into table of the TOML file at path.
 func mergeTOMLFile(path, table string, entries []TOMLEntry) error {
-	existing, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
+	existing, err := readConfigFile(path)
+	if err != nil {
+		return err
 	}
 	merged, err := MergeTOMLTable(existing, table, entries)
 	if err != nil {

@@ -65,17 +65,13 @@ func TestTOMLString(t *testing.T) {
 
 func cargoOpts(home string, print bool) *CargoOptions {
 	ios, _, _, _ := iostreams.Test()
-	return &CargoOptions{
-		IO: ios,
-		Auth: func() (cmdutil.Auth, error) {
-			return cmdutil.Auth{Server: "http://127.0.0.1:5873", Token: "drok_secret"}, nil
-		},
-		DefaultOrg: func(s string) (string, error) { return s, nil },
-		CargoHome:  func() (string, error) { return home, nil },
-		Org:        "acme",
-		Registry:   "drok",
-		Print:      print,
+	opts := &CargoOptions{
+		CommonOptions: testCommon(ios, "http://127.0.0.1:5873", "drok_secret", ""),
+		CargoHome:     func() (string, error) { return home, nil },
+		Registry:      "drok",
 	}
+	opts.Print = print
+	return opts
 }
 
 func TestCargoRunWritesConfigAndCredentials(t *testing.T) {
@@ -119,14 +115,11 @@ func TestCargoRunWritesConfigAndCredentials(t *testing.T) {
 func TestCargoRunPrint(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
 	opts := &CargoOptions{
-		IO: ios,
-		Auth: func() (cmdutil.Auth, error) {
-			return cmdutil.Auth{Server: "https://drok.example.com", Token: "drok_secret"}, nil
-		},
-		DefaultOrg: func(s string) (string, error) { return s, nil },
-		CargoHome:  func() (string, error) { t.Fatal("CargoHome used with --print"); return "", nil },
-		Org:        "acme", Registry: "acme-reg", Print: true,
+		CommonOptions: testCommon(ios, "https://drok.example.com", "drok_secret", ""),
+		CargoHome:     func() (string, error) { t.Fatal("CargoHome used with --print"); return "", nil },
+		Registry:      "acme-reg",
 	}
+	opts.Print = true
 	if err := cargoRun(opts); err != nil {
 		t.Fatal(err)
 	}

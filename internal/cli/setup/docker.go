@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drok-dev/drok/internal/cli/cmdutil"
-	"github.com/drok-dev/drok/internal/cli/iostreams"
 )
 
 // DockerUser is the user name written next to the token: the registry's
@@ -23,19 +20,14 @@ const DockerUser = "drok"
 
 // DockerOptions are the inputs of `drok setup docker`.
 type DockerOptions struct {
-	IO         *iostreams.IOStreams
-	Auth       func() (cmdutil.Auth, error)
-	DefaultOrg func(string) (string, error)
-	HomeDir    func() (string, error)
-	Getenv     func(string) string
-
-	Org   string
-	Print bool
+	CommonOptions
+	// Getenv reads DOCKER_CONFIG, XDG_CONFIG_HOME and REGISTRY_AUTH_FILE.
+	Getenv func(string) string
 }
 
 // NewCmdDocker returns `drok setup docker`.
 func NewCmdDocker(f *cmdutil.Factory, runF func(*DockerOptions) error) *cobra.Command {
-	opts := &DockerOptions{IO: f.IOStreams, Auth: f.Auth, DefaultOrg: f.DefaultOrg, HomeDir: os.UserHomeDir, Getenv: os.Getenv}
+	opts := &DockerOptions{CommonOptions: newCommonOptions(f), Getenv: os.Getenv}
 	cmd := &cobra.Command{
 		Use:   "docker [--org ORG] [--print]",
 		Short: "Give docker, podman, skopeo, crane and oras your drok credentials",
@@ -58,8 +50,7 @@ to standard output instead (for CI).`,
 			return dockerRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Org, "org", "", "Organisation (default: the org key of the configuration)")
-	cmd.Flags().BoolVar(&opts.Print, "print", false, "Print a docker login command (token from $DROK_TOKEN) instead of writing files")
+	opts.addFlags(cmd, "Print a docker login command (token from $DROK_TOKEN) instead of writing files")
 	return cmd
 }
 
@@ -126,9 +117,9 @@ func DockerConfigPaths(home string, getenv func(string) string) (docker, contain
 }
 
 func mergeAuthFile(path, host, token string) error {
-	existing, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
+	existing, err := readConfigFile(path)
+	if err != nil {
+		return err
 	}
 	data, err := MergeDockerAuth(existing, host, DockerUser, token)
 	if err != nil {
@@ -141,15 +132,11 @@ func mergeAuthFile(path, host, token string) error {
 }
 
 func dockerRun(opts *DockerOptions) error {
-	org, err := opts.DefaultOrg(opts.Org)
+	t, err := opts.target()
 	if err != nil {
 		return err
 	}
-	a, err := opts.Auth()
-	if err != nil {
-		return err
-	}
-	host, err := RegistryHost(a.Server)
+	host, err := RegistryHost(t.Server)
 	if err != nil {
 		return err
 	}
@@ -157,13 +144,11 @@ func dockerRun(opts *DockerOptions) error {
 		// Credential files hold the token base64-encoded, where no shell
 		// variable expands: print the login command instead (for CI).
 		fmt.Fprintln(opts.IO.Out, DockerLoginCommand(host))
-		if opts.IO.IsStderrTTY() {
-			fmt.Fprintln(opts.IO.ErrOut, "The token comes from the DROK_TOKEN environment variable; podman login, skopeo login, crane auth login and oras login take the same arguments.")
-		}
+		opts.hintf("The token comes from the DROK_TOKEN environment variable; podman login, skopeo login, crane auth login and oras login take the same arguments.")
 		return nil
 	}
-	if a.Token == "" {
-		return cmdutil.NotLoggedIn(a.Server)
+	if err := t.requireToken(); err != nil {
+		return err
 	}
 	home, err := opts.HomeDir()
 	if err != nil {
@@ -171,11 +156,11 @@ func dockerRun(opts *DockerOptions) error {
 	}
 	dockerPath, containersPath := DockerConfigPaths(home, opts.Getenv)
 	for _, p := range []string{dockerPath, containersPath} {
-		if err := mergeAuthFile(p, host, a.Token); err != nil {
+		if err := mergeAuthFile(p, host, t.Token); err != nil {
 			return err
 		}
 	}
 	cmdutil.Success(opts.IO, "Wrote credentials for %s to %s and %s", host, displayPath(dockerPath), displayPath(containersPath))
-	fmt.Fprintf(opts.IO.ErrOut, "Images of %s are %s/%s/IMAGE[:TAG] (plain HTTP on loopback: skopeo needs --tls-verify=false, docker an insecure-registries entry).\n", org, host, org)
+	fmt.Fprintf(opts.IO.ErrOut, "Images of %s are %s/%s/IMAGE[:TAG] (plain HTTP on loopback: skopeo needs --tls-verify=false, docker an insecure-registries entry).\n", t.Org, host, t.Org)
 	return nil
 }

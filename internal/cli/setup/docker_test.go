@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drok-dev/drok/internal/cli/cmdutil"
 	"github.com/drok-dev/drok/internal/cli/iostreams"
 )
 
@@ -79,13 +78,9 @@ func TestDockerConfigPaths(t *testing.T) {
 func TestDockerRunWritesBothFiles(t *testing.T) {
 	home := t.TempDir()
 	ios, _, _, _ := iostreams.Test()
-	opts := &DockerOptions{IO: ios, Org: "acme",
-		Auth: func() (cmdutil.Auth, error) {
-			return cmdutil.Auth{Server: "http://127.0.0.1:5873", Token: "drok_tok"}, nil
-		},
-		DefaultOrg: func(o string) (string, error) { return o, nil },
-		HomeDir:    func() (string, error) { return home, nil },
-		Getenv:     func(string) string { return "" },
+	opts := &DockerOptions{
+		CommonOptions: testCommon(ios, "http://127.0.0.1:5873", "drok_tok", home),
+		Getenv:        func(string) string { return "" },
 	}
 	existing := filepath.Join(home, ".docker", "config.json")
 	_ = os.MkdirAll(filepath.Dir(existing), 0o700)

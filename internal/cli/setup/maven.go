@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drok-dev/drok/internal/cli/cmdutil"
-	"github.com/drok-dev/drok/internal/cli/iostreams"
 )
 
 // mavenTokenPlaceholder is what --print writes instead of the token:
@@ -23,20 +21,15 @@ const mavenTokenPlaceholder = "${env.DROK_TOKEN}"
 
 // MavenOptions are the inputs of `drok setup maven`.
 type MavenOptions struct {
-	IO         *iostreams.IOStreams
-	Auth       func() (cmdutil.Auth, error)
-	DefaultOrg func(string) (string, error)
-	// HomeDir locates ~/.m2/settings.xml.
-	HomeDir func() (string, error)
+	// CommonOptions.HomeDir locates ~/.m2/settings.xml.
+	CommonOptions
 
-	Org   string
-	ID    string
-	Print bool
+	ID string
 }
 
 // NewCmdMaven returns `drok setup maven`.
 func NewCmdMaven(f *cmdutil.Factory, runF func(*MavenOptions) error) *cobra.Command {
-	opts := &MavenOptions{IO: f.IOStreams, Auth: f.Auth, DefaultOrg: f.DefaultOrg, HomeDir: os.UserHomeDir}
+	opts := &MavenOptions{CommonOptions: newCommonOptions(f)}
 	cmd := &cobra.Command{
 		Use:   "maven [--org ORG] [--id ID] [--print]",
 		Short: "Point Maven at an organisation's Maven repository",
@@ -65,9 +58,8 @@ as ${env.DROK_TOKEN}, which Maven reads from the environment (for CI).`,
 			return mavenRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Org, "org", "", "Organisation (default: the org key of the configuration)")
+	opts.addFlags(cmd, "Print the snippets instead of writing settings.xml")
 	cmd.Flags().StringVar(&opts.ID, "id", "", "Server and repository id (default drok-ORG)")
-	cmd.Flags().BoolVar(&opts.Print, "print", false, "Print the snippets instead of writing settings.xml")
 	return cmd
 }
 
@@ -155,31 +147,24 @@ func MergeMavenSettings(existing []byte, id, server string) ([]byte, error) {
 }
 
 func mavenRun(opts *MavenOptions) error {
-	org, err := opts.DefaultOrg(opts.Org)
-	if err != nil {
-		return err
-	}
-	a, err := opts.Auth()
+	t, err := opts.target()
 	if err != nil {
 		return err
 	}
 	id := opts.ID
 	if id == "" {
-		id = "drok-" + org
+		id = "drok-" + t.Org
 	}
-	t := Target{Server: a.Server, Org: org, Token: a.Token}
 	if opts.Print {
 		fmt.Fprintln(opts.IO.Out, "<!-- ~/.m2/settings.xml, inside <servers> -->")
 		fmt.Fprintln(opts.IO.Out, MavenServer(id, mavenTokenPlaceholder))
 		fmt.Fprintln(opts.IO.Out, "<!-- pom.xml, inside <project> -->")
 		fmt.Fprint(opts.IO.Out, MavenPOMSnippet(t, id))
-		if opts.IO.IsStderrTTY() {
-			fmt.Fprintln(opts.IO.ErrOut, "Maven reads the token from the DROK_TOKEN environment variable with this server entry.")
-		}
+		opts.hintf("Maven reads the token from the DROK_TOKEN environment variable with this server entry.")
 		return nil
 	}
-	if t.Token == "" {
-		return cmdutil.NotLoggedIn(a.Server)
+	if err := t.requireToken(); err != nil {
+		return err
 	}
 	home, err := opts.HomeDir()
 	if err != nil {
@@ -190,9 +175,9 @@ func mavenRun(opts *MavenOptions) error {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, "settings.xml")
-	existing, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
+	existing, err := readConfigFile(path)
+	if err != nil {
+		return err
 	}
 	merged, err := MergeMavenSettings(existing, id, MavenServer(id, t.Token))
 	if err != nil {

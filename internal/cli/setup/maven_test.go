@@ -78,13 +78,7 @@ func TestMavenRunWritesSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	ios, _, out, _ := iostreams.Test()
-	opts := &MavenOptions{IO: ios, Org: "acme",
-		Auth: func() (cmdutil.Auth, error) {
-			return cmdutil.Auth{Server: "http://127.0.0.1:5873", Token: "drok_secret"}, nil
-		},
-		DefaultOrg: func(s string) (string, error) { return s, nil },
-		HomeDir:    func() (string, error) { return home, nil },
-	}
+	opts := &MavenOptions{CommonOptions: testCommon(ios, "http://127.0.0.1:5873", "drok_secret", home)}
 	for range 2 {
 		if err := mavenRun(opts); err != nil {
 			t.Fatal(err)
@@ -108,13 +102,9 @@ func TestMavenRunWritesSettings(t *testing.T) {
 
 func TestMavenRunPrintHidesToken(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
-	opts := &MavenOptions{IO: ios, Org: "acme", Print: true, ID: "corp",
-		Auth: func() (cmdutil.Auth, error) {
-			return cmdutil.Auth{Server: "http://127.0.0.1:5873", Token: "drok_secret"}, nil
-		},
-		DefaultOrg: func(s string) (string, error) { return s, nil },
-		HomeDir:    func() (string, error) { t.Fatal("--print must not touch files"); return "", nil },
-	}
+	opts := &MavenOptions{CommonOptions: testCommon(ios, "http://127.0.0.1:5873", "drok_secret", ""), ID: "corp"}
+	opts.Print = true
+	opts.HomeDir = func() (string, error) { t.Fatal("--print must not touch files"); return "", nil }
 	if err := mavenRun(opts); err != nil {
 		t.Fatal(err)
 	}
@@ -132,11 +122,7 @@ func TestMavenRunPrintHidesToken(t *testing.T) {
 
 func TestMavenRunNotLoggedIn(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
-	opts := &MavenOptions{IO: ios, Org: "acme",
-		Auth:       func() (cmdutil.Auth, error) { return cmdutil.Auth{Server: "http://127.0.0.1:5873"}, nil },
-		DefaultOrg: func(s string) (string, error) { return s, nil },
-		HomeDir:    func() (string, error) { return t.TempDir(), nil },
-	}
+	opts := &MavenOptions{CommonOptions: testCommon(ios, "http://127.0.0.1:5873", "", t.TempDir())}
 	if code := cmdutil.ExitCode(mavenRun(opts)); code != cmdutil.ExitAuth {
 		t.Errorf("exit code %d, want %d", code, cmdutil.ExitAuth)
 	}

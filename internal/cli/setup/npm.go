@@ -1,9 +1,7 @@
 package setup
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -12,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drok-dev/drok/internal/cli/cmdutil"
-	"github.com/drok-dev/drok/internal/cli/iostreams"
 )
 
 // npmTokenPlaceholder is what --print writes instead of the token: npm
@@ -21,22 +18,18 @@ const npmTokenPlaceholder = "${DROK_TOKEN}"
 
 // NpmOptions are the inputs of `drok setup npm`.
 type NpmOptions struct {
-	IO         *iostreams.IOStreams
-	Auth       func() (cmdutil.Auth, error)
-	DefaultOrg func(string) (string, error)
-	// HomeDir and WorkDir locate ~/.npmrc and ./.npmrc.
-	HomeDir func() (string, error)
+	// CommonOptions.HomeDir locates ~/.npmrc.
+	CommonOptions
+	// WorkDir locates ./.npmrc.
 	WorkDir func() (string, error)
 
-	Org     string
 	Scope   string
 	Project bool
-	Print   bool
 }
 
 // NewCmdNpm returns `drok setup npm`.
 func NewCmdNpm(f *cmdutil.Factory, runF func(*NpmOptions) error) *cobra.Command {
-	opts := &NpmOptions{IO: f.IOStreams, Auth: f.Auth, DefaultOrg: f.DefaultOrg, HomeDir: os.UserHomeDir, WorkDir: os.Getwd}
+	opts := &NpmOptions{CommonOptions: newCommonOptions(f), WorkDir: os.Getwd}
 	cmd := &cobra.Command{
 		Use:   "npm [--org ORG] [--scope @SCOPE] [--project] [--print]",
 		Short: "Point npm at an organisation's npm registry",
@@ -70,10 +63,9 @@ ${DROK_TOKEN}, which npm reads from the environment (for CI).`,
 			return npmRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Org, "org", "", "Organisation (default: the org key of the configuration)")
+	opts.addFlags(cmd, "Print the lines instead of writing them")
 	cmd.Flags().StringVar(&opts.Scope, "scope", "", "Use drok only for this npm scope (@scope)")
 	cmd.Flags().BoolVar(&opts.Project, "project", false, "Write ./.npmrc instead of ~/.npmrc")
-	cmd.Flags().BoolVar(&opts.Print, "print", false, "Print the lines instead of writing them")
 	return cmd
 }
 
@@ -95,15 +87,10 @@ func NpmEntries(t Target, scope string) ([]NpmrcEntry, error) {
 }
 
 func npmRun(opts *NpmOptions) error {
-	org, err := opts.DefaultOrg(opts.Org)
+	t, err := opts.target()
 	if err != nil {
 		return err
 	}
-	a, err := opts.Auth()
-	if err != nil {
-		return err
-	}
-	t := Target{Server: a.Server, Org: org, Token: a.Token}
 	if opts.Print {
 		t.Token = npmTokenPlaceholder
 		entries, err := NpmEntries(t, opts.Scope)
@@ -113,13 +100,11 @@ func npmRun(opts *NpmOptions) error {
 		for _, e := range entries {
 			fmt.Fprintln(opts.IO.Out, e)
 		}
-		if opts.IO.IsStderrTTY() {
-			fmt.Fprintln(opts.IO.ErrOut, "npm reads the token from the DROK_TOKEN environment variable with these lines.")
-		}
+		opts.hintf("npm reads the token from the DROK_TOKEN environment variable with these lines.")
 		return nil
 	}
-	if t.Token == "" {
-		return cmdutil.NotLoggedIn(a.Server)
+	if err := t.requireToken(); err != nil {
+		return err
 	}
 	entries, err := NpmEntries(t, opts.Scope)
 	if err != nil {
@@ -134,9 +119,9 @@ func npmRun(opts *NpmOptions) error {
 		return fmt.Errorf("locate .npmrc: %w", err)
 	}
 	path := filepath.Join(dir, ".npmrc")
-	existing, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
+	existing, err := readConfigFile(path)
+	if err != nil {
+		return err
 	}
 	if err := writeConfigFile(path, MergeNpmrc(existing, entries)); err != nil {
 		return err

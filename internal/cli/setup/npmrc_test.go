@@ -82,15 +82,9 @@ func TestNpmRunWritesUserNpmrc(t *testing.T) {
 	run := func(scope string) string {
 		ios, _, out, _ := iostreams.Test()
 		opts := &NpmOptions{
-			IO: ios,
-			Auth: func() (cmdutil.Auth, error) {
-				return cmdutil.Auth{Server: "http://127.0.0.1:5873", Token: "drok_secret"}, nil
-			},
-			DefaultOrg: func(s string) (string, error) { return s, nil },
-			HomeDir:    func() (string, error) { return home, nil },
-			WorkDir:    func() (string, error) { t.Fatal("WorkDir used without --project"); return "", nil },
-			Org:        "acme",
-			Scope:      scope,
+			CommonOptions: testCommon(ios, "http://127.0.0.1:5873", "drok_secret", home),
+			WorkDir:       func() (string, error) { t.Fatal("WorkDir used without --project"); return "", nil },
+			Scope:         scope,
 		}
 		if err := npmRun(opts); err != nil {
 			t.Fatal(err)
@@ -129,15 +123,9 @@ func TestNpmRunWritesUserNpmrc(t *testing.T) {
 
 func TestNpmRunPrintHidesToken(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
-	opts := &NpmOptions{
-		IO: ios,
-		Auth: func() (cmdutil.Auth, error) {
-			return cmdutil.Auth{Server: "http://127.0.0.1:5873", Token: "drok_secret"}, nil
-		},
-		DefaultOrg: func(s string) (string, error) { return s, nil },
-		Org:        "acme",
-		Print:      true,
-	}
+	opts := &NpmOptions{CommonOptions: testCommon(ios, "http://127.0.0.1:5873", "drok_secret", "")}
+	opts.Print = true
+	opts.HomeDir = func() (string, error) { t.Fatal("--print must not touch files"); return "", nil }
 	if err := npmRun(opts); err != nil {
 		t.Fatal(err)
 	}
@@ -150,13 +138,7 @@ func TestNpmRunPrintHidesToken(t *testing.T) {
 
 func TestNpmRunNotLoggedIn(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
-	opts := &NpmOptions{
-		IO:         ios,
-		Auth:       func() (cmdutil.Auth, error) { return cmdutil.Auth{Server: "http://127.0.0.1:5873"}, nil },
-		DefaultOrg: func(s string) (string, error) { return s, nil },
-		HomeDir:    func() (string, error) { return t.TempDir(), nil },
-		Org:        "acme",
-	}
+	opts := &NpmOptions{CommonOptions: testCommon(ios, "http://127.0.0.1:5873", "", t.TempDir())}
 	if code := cmdutil.ExitCode(npmRun(opts)); code != cmdutil.ExitAuth {
 		t.Errorf("exit code %d, want %d", code, cmdutil.ExitAuth)
 	}

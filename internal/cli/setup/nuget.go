@@ -1,9 +1,7 @@
 package setup
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drok-dev/drok/internal/cli/cmdutil"
-	"github.com/drok-dev/drok/internal/cli/iostreams"
 )
 
 // nugetTokenPlaceholder is what --print writes instead of the token:
@@ -20,25 +17,21 @@ const nugetTokenPlaceholder = "%DROK_TOKEN%"
 
 // NuGetOptions are the inputs of `drok setup nuget`.
 type NuGetOptions struct {
-	IO         *iostreams.IOStreams
-	Auth       func() (cmdutil.Auth, error)
-	DefaultOrg func(string) (string, error)
-	// HomeDir and WorkDir locate the user's NuGet.Config and ./nuget.config.
-	HomeDir func() (string, error)
+	// CommonOptions.HomeDir locates the user's NuGet.Config.
+	CommonOptions
+	// WorkDir locates ./nuget.config.
 	WorkDir func() (string, error)
 	// GOOS picks the user configuration's location.
 	GOOS string
 
-	Org     string
 	Name    string
 	Config  string
 	Project bool
-	Print   bool
 }
 
 // NewCmdNuGet returns `drok setup nuget`.
 func NewCmdNuGet(f *cmdutil.Factory, runF func(*NuGetOptions) error) *cobra.Command {
-	opts := &NuGetOptions{IO: f.IOStreams, Auth: f.Auth, DefaultOrg: f.DefaultOrg, HomeDir: os.UserHomeDir, WorkDir: os.Getwd, GOOS: runtime.GOOS}
+	opts := &NuGetOptions{CommonOptions: newCommonOptions(f), WorkDir: os.Getwd, GOOS: runtime.GOOS}
 	cmd := &cobra.Command{
 		Use:   "nuget [--org ORG] [--name NAME] [--project | --config FILE] [--print]",
 		Short: "Point NuGet (nuget, dotnet, Visual Studio) at an organisation's feed",
@@ -75,11 +68,10 @@ the token as %DROK_TOKEN%, which NuGet reads from the environment (for CI).`,
 			return nugetRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Org, "org", "", "Organisation (default: the org key of the configuration)")
+	opts.addFlags(cmd, "Print a nuget.config instead of writing one")
 	cmd.Flags().StringVar(&opts.Name, "name", "", "Package source name (default: drok-ORG)")
 	cmd.Flags().StringVar(&opts.Config, "config", "", "Write this NuGet.Config file")
 	cmd.Flags().BoolVar(&opts.Project, "project", false, "Write ./nuget.config instead of the user's NuGet.Config")
-	cmd.Flags().BoolVar(&opts.Print, "print", false, "Print a nuget.config instead of writing one")
 	return cmd
 }
 
@@ -113,15 +105,10 @@ func nugetConfigPath(opts *NuGetOptions) (string, error) {
 }
 
 func nugetRun(opts *NuGetOptions) error {
-	org, err := opts.DefaultOrg(opts.Org)
+	t, err := opts.target()
 	if err != nil {
 		return err
 	}
-	a, err := opts.Auth()
-	if err != nil {
-		return err
-	}
-	t := Target{Server: a.Server, Org: org, Token: a.Token}
 	if opts.Print {
 		t.Token = nugetTokenPlaceholder
 		data, err := MergeNuGetConfig(nil, NuGetSourceFor(t, opts.Name))
@@ -131,17 +118,17 @@ func nugetRun(opts *NuGetOptions) error {
 		_, err = opts.IO.Out.Write(data)
 		return err
 	}
-	if t.Token == "" {
-		return cmdutil.NotLoggedIn(a.Server)
+	if err := t.requireToken(); err != nil {
+		return err
 	}
 	src := NuGetSourceFor(t, opts.Name)
 	path, err := nugetConfigPath(opts)
 	if err != nil {
 		return err
 	}
-	existing, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
+	existing, err := readConfigFile(path)
+	if err != nil {
+		return err
 	}
 	data, err := MergeNuGetConfig(existing, src)
 	if err != nil {

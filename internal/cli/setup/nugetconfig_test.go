@@ -93,15 +93,9 @@ func TestMergeNuGetConfig(t *testing.T) {
 func nugetOpts(t *testing.T, home string) *NuGetOptions {
 	ios, _, _, _ := iostreams.Test()
 	return &NuGetOptions{
-		IO: ios,
-		Auth: func() (cmdutil.Auth, error) {
-			return cmdutil.Auth{Server: "http://127.0.0.1:5873", Token: "drok_secret"}, nil
-		},
-		DefaultOrg: func(s string) (string, error) { return s, nil },
-		HomeDir:    func() (string, error) { return home, nil },
-		WorkDir:    func() (string, error) { t.Fatal("WorkDir used without --project"); return "", nil },
-		GOOS:       "linux",
-		Org:        "acme",
+		CommonOptions: testCommon(ios, "http://127.0.0.1:5873", "drok_secret", home),
+		WorkDir:       func() (string, error) { t.Fatal("WorkDir used without --project"); return "", nil },
+		GOOS:          "linux",
 	}
 }
 

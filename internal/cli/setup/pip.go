@@ -1,9 +1,7 @@
 package setup
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drok-dev/drok/internal/cli/cmdutil"
-	"github.com/drok-dev/drok/internal/cli/iostreams"
 )
 
 // pypircServer is the twine repository name `drok setup pip` writes.
@@ -21,23 +18,19 @@ const pypircServer = "drok"
 
 // PipOptions are the inputs of `drok setup pip`.
 type PipOptions struct {
-	IO         *iostreams.IOStreams
-	Auth       func() (cmdutil.Auth, error)
-	DefaultOrg func(string) (string, error)
-	// HomeDir locates ~/.pypirc and, without XDG_CONFIG_HOME, ~/.config.
-	HomeDir func() (string, error)
+	// CommonOptions.HomeDir locates ~/.pypirc and, without
+	// XDG_CONFIG_HOME, ~/.config.
+	CommonOptions
 	// Getenv reads XDG_CONFIG_HOME and VIRTUAL_ENV.
 	Getenv func(string) string
 
-	Org   string
 	Extra bool
 	Venv  bool
-	Print bool
 }
 
 // NewCmdPip returns `drok setup pip`.
 func NewCmdPip(f *cmdutil.Factory, runF func(*PipOptions) error) *cobra.Command {
-	opts := &PipOptions{IO: f.IOStreams, Auth: f.Auth, DefaultOrg: f.DefaultOrg, HomeDir: os.UserHomeDir, Getenv: os.Getenv}
+	opts := &PipOptions{CommonOptions: newCommonOptions(f), Getenv: os.Getenv}
 	cmd := &cobra.Command{
 		Use:   "pip [--org ORG] [--extra-index] [--venv] [--print]",
 		Short: "Point pip and twine at an organisation's Python index",
@@ -72,10 +65,9 @@ CI: eval "$(drok setup pip --org acme --print)".`,
 			return pipRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Org, "org", "", "Organisation (default: the org key of the configuration)")
+	opts.addFlags(cmd, "Print shell exports instead of writing files")
 	cmd.Flags().BoolVar(&opts.Extra, "extra-index", false, "Add drok as extra-index-url instead of replacing pip's index-url")
 	cmd.Flags().BoolVar(&opts.Venv, "venv", false, "Write pip.conf into the active virtualenv ($VIRTUAL_ENV) instead of the user's")
-	cmd.Flags().BoolVar(&opts.Print, "print", false, "Print shell exports instead of writing files")
 	return cmd
 }
 
@@ -147,9 +139,9 @@ func pipConfPath(opts *PipOptions) (string, error) {
 // mergeFile reads path (missing is empty), applies merge and writes the
 // result with mode 0600, creating the directory.
 func mergeFile(path string, merge func([]byte) []byte) error {
-	existing, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
+	existing, err := readConfigFile(path)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
@@ -158,17 +150,12 @@ func mergeFile(path string, merge func([]byte) []byte) error {
 }
 
 func pipRun(opts *PipOptions) error {
-	org, err := opts.DefaultOrg(opts.Org)
+	t, err := opts.target()
 	if err != nil {
 		return err
 	}
-	a, err := opts.Auth()
-	if err != nil {
-		return err
-	}
-	t := Target{Server: a.Server, Org: org, Token: a.Token}
 	if opts.Print {
-		idx, err := PipIndexURL(Target{Server: a.Server, Org: org, Token: "__DROK_TOKEN__"})
+		idx, err := PipIndexURL(Target{Server: t.Server, Org: t.Org, Token: "__DROK_TOKEN__"})
 		if err != nil {
 			return err
 		}
@@ -181,13 +168,11 @@ func pipRun(opts *PipOptions) error {
 		fmt.Fprintf(opts.IO.Out, "export TWINE_REPOSITORY_URL=\"%s\"\n", t.RegistryURL("pypi"))
 		fmt.Fprintln(opts.IO.Out, "export TWINE_USERNAME=__token__")
 		fmt.Fprintln(opts.IO.Out, "export TWINE_PASSWORD=\"${DROK_TOKEN}\"")
-		if opts.IO.IsStderrTTY() {
-			fmt.Fprintln(opts.IO.ErrOut, "These exports read the token from the DROK_TOKEN environment variable.")
-		}
+		opts.hintf("These exports read the token from the DROK_TOKEN environment variable.")
 		return nil
 	}
-	if t.Token == "" {
-		return cmdutil.NotLoggedIn(a.Server)
+	if err := t.requireToken(); err != nil {
+		return err
 	}
 	entries, err := PipConfEntries(t, opts.Extra)
 	if err != nil {

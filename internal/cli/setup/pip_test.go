@@ -75,14 +75,8 @@ func TestPipIndexURL(t *testing.T) {
 func pipOpts(t *testing.T, home string, env map[string]string) (*PipOptions, *iostreams.IOStreams) {
 	ios, _, _, _ := iostreams.Test()
 	return &PipOptions{
-		IO: ios,
-		Auth: func() (cmdutil.Auth, error) {
-			return cmdutil.Auth{Server: "http://127.0.0.1:5873", Token: "drok_secret"}, nil
-		},
-		DefaultOrg: func(s string) (string, error) { return s, nil },
-		HomeDir:    func() (string, error) { return home, nil },
-		Getenv:     func(k string) string { return env[k] },
-		Org:        "acme",
+		CommonOptions: testCommon(ios, "http://127.0.0.1:5873", "drok_secret", home),
+		Getenv:        func(k string) string { return env[k] },
 	}, ios
 }
 

@@ -7,7 +7,9 @@
 package setup
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -67,6 +69,15 @@ type Target struct {
 // SERVER/api/v1/packages/ECO/ORG/.
 func (t Target) RegistryURL(eco string) string {
 	return t.Server + "/api/v1/packages/" + eco + "/" + url.PathEscape(t.Org) + "/"
+}
+
+// readConfigFile returns the content of path; a missing file is empty.
+func readConfigFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return data, nil
 }
 
 // writeConfigFile replaces path with data, mode 0600, through a temporary
