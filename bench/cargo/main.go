@@ -38,16 +38,18 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/drok-dev/drok/bench/internal/benchkit"
 )
+
+// userAgent is the User-Agent of the load generator's requests.
+const userAgent = "drok-bench-cargo"
 
 type options struct {
 	versions    int
@@ -77,24 +79,16 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench/out/cargo-results.md", "Markdown results file")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory after the run")
 	flag.Parse()
-	for _, s := range strings.Split(sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 || (len(o.sizes) > 0 && n <= o.sizes[len(o.sizes)-1]) {
-			fmt.Fprintln(os.Stderr, "bench/cargo: -sizes must be ascending positive numbers")
-			os.Exit(2)
-		}
-		o.sizes = append(o.sizes, n)
+	var ok bool
+	if o.sizes, ok = benchkit.ParseSizes(sizes); !ok {
+		fmt.Fprintln(os.Stderr, "bench/cargo: -sizes must be ascending positive numbers")
+		os.Exit(2)
 	}
 	if o.versions < 1 || o.concurrency < 1 || o.publishers < 1 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "bench/cargo: -versions, -c, -p and -d must be positive")
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "bench/cargo: "+err.Error())
-		os.Exit(1)
-	}
+	benchkit.Main("bench/cargo", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 const (
@@ -106,8 +100,8 @@ const (
 // row is the measurement at one org size.
 type row struct {
 	size                  int
-	drokAnon, drokToken   loadResult
-	nginx                 loadResult
+	drokAnon, drokToken   benchkit.LoadResult
+	nginx                 benchkit.LoadResult
 	fileBytes, fileLines  int
 	fillTime, publishTime time.Duration
 }
@@ -142,10 +136,8 @@ func run(ctx context.Context, o options) error {
 	if o.drokBin == "" {
 		o.drokBin = filepath.Join(tmp, "drok")
 		fmt.Println("building drok: go build -o " + o.drokBin + " ./cmd/drok")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.drokBin, "./cmd/drok")
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build drok: %w", err)
+		if err := benchkit.BuildDrok(ctx, o.drokBin); err != nil {
+			return err
 		}
 	}
 	d, err := startDrok(ctx, o.drokBin, tmp)
@@ -194,23 +186,23 @@ func run(ctx context.Context, o options) error {
 			ng.Stop()
 			return fmt.Errorf("nginx does not serve the identical file (%v)", err)
 		}
-		spec := func(url, token string) loadSpec {
+		spec := func(url, token string) benchkit.LoadSpec {
 			h := http.Header{}
 			if token != "" {
 				h.Set("Authorization", token)
 			}
-			return loadSpec{URL: url, Header: h, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration}
+			return benchkit.LoadSpec{UserAgent: userAgent, URL: url, Header: h, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration}
 		}
 		for _, m := range []struct {
 			name string
-			dst  *loadResult
-			spec loadSpec
+			dst  *benchkit.LoadResult
+			spec benchkit.LoadSpec
 		}{
 			{"drok (anonymous)", &r.drokAnon, spec(d.base+"/"+indexRel, "")},
 			{"nginx", &r.nginx, spec(ng.base+"/"+indexRel, "")},
 			{"drok (token)", &r.drokToken, spec(d.base+"/"+indexRel, d.token)},
 		} {
-			res, err := runLoad(ctx, m.spec)
+			res, err := benchkit.RunLoad(ctx, m.spec)
 			if err != nil {
 				ng.Stop()
 				return fmt.Errorf("%s at %d crates: %w", m.name, size, err)

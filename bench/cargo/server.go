@@ -6,106 +6,35 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/drok-dev/drok/bench/internal/benchkit"
 )
 
 // proc is a server process started and owned by the benchmark.
 type proc struct {
-	name    string
-	base    string // http://127.0.0.1:PORT
-	token   string // drok only
-	cmd     *exec.Cmd
-	logPath string
-	exited  chan struct{}
-	waitErr error
+	*benchkit.Process
+	base  string // http://127.0.0.1:PORT
+	token string // drok only
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
+// start starts cmd as the server name, answering at base.
 func start(name string, cmd *exec.Cmd, logPath, base string) (*proc, error) {
-	logf, err := os.Create(logPath)
+	p, err := benchkit.StartProcess(name, cmd, logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &proc{name: name, base: base, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
-	go func() {
-		p.waitErr = cmd.Wait()
-		logf.Close()
-		close(p.exited)
-	}()
-	return p, nil
+	return &proc{Process: p, base: base}, nil
 }
 
-// Stop sends SIGTERM to the process group (nginx has workers), then
-// SIGKILL after a grace period.
-func (p *proc) Stop() {
-	select {
-	case <-p.exited:
-		return
-	default:
-	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.exited
-	}
-}
-
-func (p *proc) failf(format string, args ...any) error {
-	log, _ := os.ReadFile(p.logPath)
-	lines := strings.Split(strings.TrimRight(string(log), "\n"), "\n")
-	if len(lines) > 20 {
-		lines = lines[len(lines)-20:]
-	}
-	return fmt.Errorf("%s: %s\n--- last lines of %s ---\n%s", p.name, fmt.Sprintf(format, args...), p.logPath, strings.Join(lines, "\n"))
-}
-
-// wait polls url until any HTTP answer, the process exits or timeout.
-func (p *proc) wait(ctx context.Context, url string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	c := &http.Client{Timeout: 2 * time.Second}
-	for {
-		if resp, err := c.Get(url); err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return nil
-		}
-		select {
-		case <-p.exited:
-			return p.failf("exited before answering: %v", p.waitErr)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return p.failf("did not answer %s in time", url)
-		}
-	}
-}
+// Stop stops the whole process group (nginx has workers).
+func (p *proc) Stop() { p.StopGroup() }
 
 // do sends a request to the drok daemon with its admin token.
 func (p *proc) do(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
@@ -115,13 +44,7 @@ func (p *proc) do(ctx context.Context, method, path string, body []byte) (int, [
 	}
 	req.Header.Set("Authorization", p.token)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return benchkit.Fetch(http.DefaultClient, req)
 }
 
 // publish sends one framed publish to the Cargo web API.
@@ -139,26 +62,11 @@ func (p *proc) publish(ctx context.Context, body []byte) error {
 // startDrok runs `drok serve` on a fresh data directory, reads the admin
 // token and creates org bench with the public repository bench-crate.
 func startDrok(ctx context.Context, bin, dir string) (*proc, error) {
-	port, err := freePort()
+	d, err := benchkit.StartDrok(ctx, bin, dir)
 	if err != nil {
 		return nil, err
 	}
-	data := filepath.Join(dir, "drokdata")
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	p, err := start("drok", exec.Command(bin, "serve", "--addr", addr, "--data", data), filepath.Join(dir, "drok.log"), "http://"+addr)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.wait(ctx, p.base+"/api/v1/health"); err != nil {
-		p.Stop()
-		return nil, err
-	}
-	tok, err := os.ReadFile(filepath.Join(data, "initial-admin-token"))
-	if err != nil {
-		p.Stop()
-		return nil, p.failf("read the initial admin token: %v", err)
-	}
-	p.token = strings.TrimSpace(string(tok))
+	p := &proc{Process: d.Process, base: d.Base, token: d.Token}
 	for _, step := range []struct{ path, body string }{
 		{"/api/v1/orgs", `{"name":"` + org + `"}`},
 		{"/api/v1/orgs/" + org + "/repos", `{"name":"` + benchName + `","visibility":"public"}`},
@@ -166,7 +74,7 @@ func startDrok(ctx context.Context, bin, dir string) (*proc, error) {
 		st, b, err := p.do(ctx, http.MethodPost, step.path, []byte(step.body))
 		if err != nil || (st != http.StatusCreated && st != http.StatusOK) {
 			p.Stop()
-			return nil, p.failf("POST %s: %d %s %v", step.path, st, b, err)
+			return nil, p.Failf("POST %s: %d %s %v", step.path, st, b, err)
 		}
 	}
 	return p, nil
@@ -215,7 +123,7 @@ func startNginx(ctx context.Context, bin, dir string, file []byte) (*proc, error
 	if err := os.WriteFile(target, file, 0o644); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := benchkit.FreeLoopbackPort()
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +136,7 @@ func startNginx(ctx context.Context, bin, dir string, file []byte) (*proc, error
 	if err != nil {
 		return nil, err
 	}
-	if err := p.wait(ctx, p.base+"/"); err != nil {
+	if err := p.WaitAnswer(ctx, p.base+"/", 30*time.Second); err != nil {
 		p.Stop()
 		return nil, err
 	}

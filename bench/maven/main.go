@@ -31,20 +31,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/drok-dev/drok/bench/internal/benchkit"
 )
+
+// userAgent is the User-Agent of the load generator's requests.
+const userAgent = "drok-bench-maven"
 
 type options struct {
 	versions    int
@@ -80,75 +81,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench/maven: -versions, -c, -big-c, -d, -big-mb must be positive and -packages at least 10")
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "bench/maven: "+err.Error())
-		os.Exit(1)
-	}
-}
-
-// proc is a child process owned by the benchmark.
-type proc struct {
-	name   string
-	cmd    *exec.Cmd
-	log    string
-	exited chan struct{}
-}
-
-func start(name string, cmd *exec.Cmd, logPath string) (*proc, error) {
-	f, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &proc{name: name, cmd: cmd, log: logPath, exited: make(chan struct{})}
-	go func() { _ = cmd.Wait(); f.Close(); close(p.exited) }()
-	return p, nil
-}
-
-func (p *proc) stop() {
-	select {
-	case <-p.exited:
-		return
-	default:
-	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.exited
-	}
-}
-
-func (p *proc) waitOK(ctx context.Context, url string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		select {
-		case <-p.exited:
-			log, _ := os.ReadFile(p.log)
-			return fmt.Errorf("%s exited before answering %s:\n%s", p.name, url, log)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer %s", p.name, url)
-		}
-	}
+	benchkit.Main("bench/maven", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 // client is an HTTP client with the admin token.
@@ -166,13 +99,7 @@ func (c *client) do(ctx context.Context, method, path string, body io.Reader) (i
 	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return benchkit.Fetch(c.hc, req)
 }
 
 func (c *client) must(ctx context.Context, method, path string, body []byte, want ...int) error {
@@ -299,10 +226,8 @@ func run(ctx context.Context, o options) error {
 	if o.drokBin == "" {
 		o.drokBin = filepath.Join(tmp, "drok")
 		fmt.Println("building drok")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.drokBin, "./cmd/drok")
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build drok: %w", err)
+		if err := benchkit.BuildDrok(ctx, o.drokBin); err != nil {
+			return err
 		}
 	}
 	nginxBin, err := exec.LookPath(o.nginxBin)
@@ -310,25 +235,13 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("nginx is needed (apt-get install nginx-light): %w", err)
 	}
 
-	port, err := freeLoopbackPort()
+	drok, err := benchkit.StartDrok(ctx, o.drokBin, tmp)
 	if err != nil {
 		return err
 	}
-	data := filepath.Join(tmp, "drokdata")
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	drok, err := start("drok", exec.Command(o.drokBin, "serve", "--addr", "127.0.0.1:"+strconv.Itoa(port), "--data", data), filepath.Join(tmp, "drok.log"))
-	if err != nil {
-		return err
-	}
-	defer drok.stop()
-	if err := drok.waitOK(ctx, base+"/api/v1/health"); err != nil {
-		return err
-	}
-	tok, err := os.ReadFile(filepath.Join(data, "initial-admin-token"))
-	if err != nil {
-		return err
-	}
-	c := &client{base: base, token: strings.TrimSpace(string(tok)), hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
+	defer drok.StopGroup()
+	base := drok.Base
+	c := &client{base: base, token: drok.Token, hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 
 	t0 := time.Now()
 	fmt.Printf("seeding org small (10 packages, lib with %d versions)\n", o.versions)
@@ -396,37 +309,37 @@ func run(ctx context.Context, o options) error {
 	if err := os.Rename(bigFile, filepath.Join(ndir, "root", bigPath)); err != nil {
 		return err
 	}
-	nport, err := freeLoopbackPort()
+	nport, err := benchkit.FreeLoopbackPort()
 	if err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(ndir, "nginx.conf"), []byte(fmt.Sprintf(nginxConf, ndir, nport)), 0o644); err != nil {
 		return err
 	}
-	nginx, err := start("nginx", exec.Command(nginxBin, "-p", ndir, "-c", filepath.Join(ndir, "nginx.conf")), filepath.Join(tmp, "nginx.log"))
+	nginx, err := benchkit.StartProcess("nginx", exec.Command(nginxBin, "-p", ndir, "-c", filepath.Join(ndir, "nginx.conf")), filepath.Join(tmp, "nginx.log"))
 	if err != nil {
 		return err
 	}
-	defer nginx.stop()
+	defer nginx.StopGroup()
 	nbase := "http://127.0.0.1:" + strconv.Itoa(nport) + "/"
-	if err := nginx.waitOK(ctx, nbase+metaPath); err != nil {
+	if err := nginx.WaitHTTP(ctx, nbase+metaPath, 30*time.Second); err != nil {
 		return err
 	}
 
-	load := func(url string, conc int, hdr ...string) (loadResult, error) {
+	load := func(url string, conc int, hdr ...string) (benchkit.LoadResult, error) {
 		h := http.Header{}
 		for i := 0; i+1 < len(hdr); i += 2 {
 			h.Set(hdr[i], hdr[i+1])
 		}
 		fmt.Printf("  load %s %v (c=%d, %s)\n", url, hdr, conc, o.duration)
-		return runLoad(ctx, loadSpec{URL: url, Header: h, Concurrency: conc, Warmup: o.warmup, Duration: o.duration})
+		return benchkit.RunLoad(ctx, benchkit.LoadSpec{UserAgent: userAgent, URL: url, Header: h, Concurrency: conc, Warmup: o.warmup, Duration: o.duration})
 	}
 	// pair measures a and b alternately, o.rounds times each, and returns
 	// the median of value for each: background noise on a shared machine
 	// then hits both sides alike.
-	pair := func(a, b string, conc int, value func(loadResult) float64, hdr ...string) (float64, float64, []loadResult, error) {
+	pair := func(a, b string, conc int, value func(benchkit.LoadResult) float64, hdr ...string) (float64, float64, []benchkit.LoadResult, error) {
 		var va, vb []float64
-		var all []loadResult
+		var all []benchkit.LoadResult
 		for range o.rounds {
 			for i, u := range []string{a, b} {
 				r, err := load(u, conc, hdr...)
@@ -441,10 +354,10 @@ func run(ctx context.Context, o options) error {
 				}
 			}
 		}
-		return median(va), median(vb), all, nil
+		return benchkit.Median(va), benchkit.Median(vb), all, nil
 	}
-	perSec := func(r loadResult) float64 { return r.PerSecond() }
-	mib := func(r loadResult) float64 { return float64(r.Bytes) / (1 << 20) / r.Elapsed.Seconds() }
+	perSec := benchkit.LoadResult.PerSecond
+	mib := benchkit.LoadResult.MiBPerSecond
 	var rows []row
 	dm, nm, _, err := pair(small+metaPath, nbase+metaPath, o.concurrency, perSec)
 	if err != nil {
@@ -495,21 +408,6 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	return os.WriteFile(o.out, []byte(md.String()), 0o644)
-}
-
-func freeLoopbackPort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func writeRandom(path string, n int64) error {

@@ -36,12 +36,15 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/drok-dev/drok/bench/internal/benchkit"
 )
+
+// userAgent is the User-Agent of the load generator's requests.
+const userAgent = "drok-bench-npm"
 
 // options are the command-line settings.
 type options struct {
@@ -80,12 +83,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, `bench/npm: -only must be "drok" or "verdaccio"`)
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "bench/npm: "+err.Error())
-		os.Exit(1)
-	}
+	benchkit.Main("bench/npm", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 // benchPkg is the name of the many-versions package; bigPkg holds the one
@@ -147,10 +145,8 @@ func run(ctx context.Context, o options) error {
 	if built {
 		o.drokBin = filepath.Join(tmp, "drok")
 		fmt.Println("building drok: go build -o " + o.drokBin + " ./cmd/drok")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.drokBin, "./cmd/drok")
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build drok: %w", err)
+		if err := benchkit.BuildDrok(ctx, o.drokBin); err != nil {
+			return err
 		}
 	}
 	if o.only != "verdaccio" {
@@ -248,7 +244,7 @@ type serverResult struct {
 
 	fullSize, abbrevSize, tarballSize int
 	abbrevType, tarballURL            string
-	full, abbrev, tarball             loadResult
+	full, abbrev, tarball             benchkit.LoadResult
 
 	bigElapsed  time.Duration
 	baseRSS     int64 // VmRSS just before the large publish
@@ -308,7 +304,7 @@ func prepare(ctx context.Context, o options, s *server, res *serverResult, fx *f
 		return err
 	}
 	if len(full.Versions) != o.versions {
-		return s.failf("full packument lists %d versions, want %d", len(full.Versions), o.versions)
+		return s.Failf("full packument lists %d versions, want %d", len(full.Versions), o.versions)
 	}
 	res.fullSize = n
 	abbr, n, ctype, err := s.fetchPackument(ctx, benchPkg, "application/vnd.npm.install-v1+json")
@@ -316,13 +312,13 @@ func prepare(ctx context.Context, o options, s *server, res *serverResult, fx *f
 		return err
 	}
 	if len(abbr.Versions) != o.versions {
-		return s.failf("abbreviated packument lists %d versions, want %d", len(abbr.Versions), o.versions)
+		return s.Failf("abbreviated packument lists %d versions, want %d", len(abbr.Versions), o.versions)
 	}
 	res.abbrevSize, res.abbrevType = n, ctype
 	last := fx.pkgs[len(fx.pkgs)-1]
 	res.tarballURL = full.Versions[last.Version].Dist.Tarball
 	if res.tarballURL == "" {
-		return s.failf("no dist.tarball for %s", last.Version)
+		return s.Failf("no dist.tarball for %s", last.Version)
 	}
 	if err := checkTarball(ctx, s, res.tarballURL, fx.small[len(fx.small)-1]); err != nil {
 		return err
@@ -338,7 +334,7 @@ type loadMetric struct {
 	label  string
 	accept string
 	url    func(s *server, res *serverResult) string
-	dst    func(res *serverResult) *loadResult
+	dst    func(res *serverResult) *benchkit.LoadResult
 }
 
 // loadMetrics are measurements (a), (b) and (c). The abbreviated Accept
@@ -346,13 +342,13 @@ type loadMetric struct {
 var loadMetrics = []loadMetric{
 	{"(a) full packument", "application/json",
 		func(s *server, _ *serverResult) string { return s.Registry + benchPkg },
-		func(r *serverResult) *loadResult { return &r.full }},
+		func(r *serverResult) *benchkit.LoadResult { return &r.full }},
 	{"(b) abbreviated packument", "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*",
 		func(s *server, _ *serverResult) string { return s.Registry + benchPkg },
-		func(r *serverResult) *loadResult { return &r.abbrev }},
+		func(r *serverResult) *benchkit.LoadResult { return &r.abbrev }},
 	{"(c) tarball", "*/*",
 		func(_ *server, r *serverResult) string { return r.tarballURL },
-		func(r *serverResult) *loadResult { return &r.tarball }},
+		func(r *serverResult) *benchkit.LoadResult { return &r.tarball }},
 }
 
 // measureLoad runs one load metric against s.
@@ -362,9 +358,9 @@ func measureLoad(ctx context.Context, o options, s *server, res *serverResult, m
 		hdr.Set("Authorization", "Bearer "+s.Token)
 	}
 	fmt.Printf("%s: %d workers, %s warm-up + %s\n", s.Name, o.concurrency, o.warmup, o.duration)
-	r, err := runLoad(ctx, loadSpec{URL: m.url(s, res), Header: hdr, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration})
+	r, err := benchkit.RunLoad(ctx, benchkit.LoadSpec{UserAgent: userAgent, URL: m.url(s, res), Header: hdr, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration})
 	if err != nil {
-		return s.failf("%s: %v", m.label, err)
+		return s.Failf("%s: %v", m.label, err)
 	}
 	*m.dst(res) = r
 	fmt.Printf("%s: %.0f req/s, p50 %s, p99 %s, %.1f MB/s\n", s.Name, r.PerSecond(),
@@ -379,15 +375,15 @@ func measureMemory(ctx context.Context, s *server, res *serverResult, fx *fixtur
 	if err != nil {
 		return err
 	}
-	before, err := readProcMem(s.PID)
+	before, err := benchkit.ReadProcMem(s.PID)
 	if err != nil {
 		return err
 	}
 	res.baseRSS = before.RSS
-	reset := resetPeakRSS(s.PID)
+	reset := benchkit.ResetPeakRSS(s.PID)
 	fmt.Printf("%s: publishing %s (%.1f MB tarball, %.1f MB request); RSS before %.1f MB\n",
 		s.Name, bigPkg, mb(int64(len(fx.big))), mb(int64(len(body))), mb(before.RSS))
-	sampler := startRSSSampler(s.PID, 20*time.Millisecond)
+	sampler := benchkit.StartRSSSampler(s.PID, 20*time.Millisecond)
 	t0 := time.Now()
 	perr := s.publish(ctx, bigPkg, body)
 	res.bigElapsed = time.Since(t0)
@@ -400,7 +396,7 @@ func measureMemory(ctx context.Context, s *server, res *serverResult, fx *fixtur
 	}
 	res.sampledPeak, res.samples = peak, samples
 	if reset {
-		after, err := readProcMem(s.PID)
+		after, err := benchkit.ReadProcMem(s.PID)
 		if err != nil {
 			return err
 		}
@@ -412,7 +408,7 @@ func measureMemory(ctx context.Context, s *server, res *serverResult, fx *fixtur
 	}
 	bigURL := bp.Versions[fx.bigPJ.Version].Dist.Tarball
 	if bigURL == "" {
-		return s.failf("%s@%s is missing after its publish", bigPkg, fx.bigPJ.Version)
+		return s.Failf("%s@%s is missing after its publish", bigPkg, fx.bigPJ.Version)
 	}
 	if err := checkTarball(ctx, s, bigURL, fx.big); err != nil {
 		return err
@@ -430,11 +426,11 @@ func checkTarball(ctx context.Context, s *server, url string, want []byte) error
 		return err
 	}
 	if status != http.StatusOK {
-		return s.failf("GET %s: status %d: %s", url, status, trim(got))
+		return s.Failf("GET %s: status %d: %s", url, status, trim(got))
 	}
 	if sha1.Sum(got) != sha1.Sum(want) {
 		g, w := sha1.Sum(got), sha1.Sum(want)
-		return s.failf("GET %s: tarball sha1 %s, published %s", url, hex.EncodeToString(g[:]), hex.EncodeToString(w[:]))
+		return s.Failf("GET %s: tarball sha1 %s, published %s", url, hex.EncodeToString(g[:]), hex.EncodeToString(w[:]))
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/drok-dev/drok/bench/internal/benchkit"
 )
 
 // machine describes where the benchmark ran.
@@ -155,7 +157,7 @@ func (r *report) details() []row {
 		if s == nil {
 			continue
 		}
-		lat := func(l loadResult) string {
+		lat := func(l benchkit.LoadResult) string {
 			return fmt.Sprintf("%d req in %s, p50 %s, p99 %s", l.Requests, l.Elapsed, l.P50.Round(10*time.Microsecond), l.P99.Round(10*time.Microsecond))
 		}
 		out = append(out,

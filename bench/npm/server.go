@@ -8,157 +8,46 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/drok-dev/drok/bench/internal/benchkit"
 )
 
 // server is one registry process under test, started and owned by the
 // benchmark.
 type server struct {
-	Name     string // "drok" or "Verdaccio"
-	Registry string // npm registry base URL, ending in "/"
-	Token    string // bearer token for publishes (and reads, if AuthReads)
-	PID      int
+	*benchkit.Process        // Name is "drok" or "Verdaccio"
+	Registry          string // npm registry base URL, ending in "/"
+	Token             string // bearer token for publishes (and reads, if AuthReads)
 	// AuthReads is set when the server refuses anonymous reads, so
 	// that GETs carry the token too.
 	AuthReads bool
-
-	cmd     *exec.Cmd
-	logPath string
-	exited  chan struct{}
-	waitErr error
 }
 
-// freeLoopbackPort asks the kernel for an unused port on 127.0.0.1.
-func freeLoopbackPort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// startProcess starts cmd with its output in logPath, in its own process
-// group and killed if the benchmark dies.
+// startProcess starts cmd as the server name with its output in logPath.
 func startProcess(name string, cmd *exec.Cmd, logPath string) (*server, error) {
-	logf, err := os.Create(logPath)
+	p, err := benchkit.StartProcess(name, cmd, logPath)
 	if err != nil {
-		return nil, fmt.Errorf("%s log file: %w", name, err)
+		return nil, err
 	}
-	cmd.Stdout = logf
-	cmd.Stderr = logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	s := &server{Name: name, PID: cmd.Process.Pid, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
-	go func() {
-		s.waitErr = cmd.Wait()
-		logf.Close()
-		close(s.exited)
-	}()
-	return s, nil
-}
-
-// Stop terminates the server process (SIGTERM, then SIGKILL after a grace
-// period) and waits for it.
-func (s *server) Stop() {
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-	}
-}
-
-// logTail returns the last lines of the server's log, for error messages.
-func (s *server) logTail() string {
-	data, err := os.ReadFile(s.logPath)
-	if err != nil {
-		return "(no log: " + err.Error() + ")"
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > 20 {
-		lines = lines[len(lines)-20:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// failf wraps err with the server's name and log tail.
-func (s *server) failf(format string, args ...any) error {
-	return fmt.Errorf("%s: %s\n--- last lines of %s ---\n%s", s.Name, fmt.Sprintf(format, args...), s.logPath, s.logTail())
-}
-
-// waitHTTP polls url until it answers 200, the process exits or timeout.
-func (s *server) waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	c := &http.Client{Timeout: 2 * time.Second}
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return fmt.Errorf("new request: %w", err)
-		}
-		resp, err := c.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-s.exited:
-			return s.failf("exited before answering %s: %v", url, s.waitErr)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return s.failf("did not answer %s within %s", url, timeout)
-		}
-	}
+	return &server{Process: p}, nil
 }
 
 // startDrok runs `drok serve` on a fresh data directory under dir, waits
 // for it, reads the initial admin token and creates the org `bench`.
 func startDrok(ctx context.Context, bin, dir string) (*server, error) {
-	port, err := freeLoopbackPort()
+	d, err := benchkit.StartDrok(ctx, bin, dir)
 	if err != nil {
 		return nil, err
 	}
-	data := filepath.Join(dir, "drokdata")
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", data)
-	s, err := startProcess("drok", cmd, filepath.Join(dir, "drok.log"))
-	if err != nil {
-		return nil, err
-	}
-	base := "http://" + addr
-	if err := s.waitHTTP(ctx, base+"/api/v1/health", 30*time.Second); err != nil {
-		s.Stop()
-		return nil, err
-	}
-	tok, err := os.ReadFile(filepath.Join(data, "initial-admin-token"))
-	if err != nil {
-		s.Stop()
-		return nil, s.failf("read initial admin token: %v", err)
-	}
-	s.Token = strings.TrimSpace(string(tok))
+	s := &server{Process: d.Process, Token: d.Token}
+	base := d.Base
 	body := []byte(`{"name":"bench"}`)
 	status, resp, err := s.do(ctx, http.MethodPost, base+"/api/v1/orgs", "application/json", body, nil)
 	if err != nil {
@@ -167,7 +56,7 @@ func startDrok(ctx context.Context, bin, dir string) (*server, error) {
 	}
 	if status != http.StatusCreated && status != http.StatusOK {
 		s.Stop()
-		return nil, s.failf("create org bench: status %d: %s", status, trim(resp))
+		return nil, s.Failf("create org bench: status %d: %s", status, trim(resp))
 	}
 	s.Registry = base + "/api/v1/packages/npm/bench/"
 	return s, nil
@@ -222,7 +111,7 @@ func startVerdaccio(ctx context.Context, installDir, dir string) (*server, error
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return nil, fmt.Errorf("write verdaccio config: %w", err)
 	}
-	port, err := freeLoopbackPort()
+	port, err := benchkit.FreeLoopbackPort()
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +124,7 @@ func startVerdaccio(ctx context.Context, installDir, dir string) (*server, error
 		return nil, err
 	}
 	base := "http://" + addr
-	if err := s.waitHTTP(ctx, base+"/-/ping", 60*time.Second); err != nil {
+	if err := s.WaitHTTP(ctx, base+"/-/ping", 60*time.Second); err != nil {
 		s.Stop()
 		return nil, err
 	}
@@ -251,14 +140,14 @@ func startVerdaccio(ctx context.Context, installDir, dir string) (*server, error
 	}
 	if status != http.StatusCreated && status != http.StatusOK {
 		s.Stop()
-		return nil, s.failf("add user: status %d: %s", status, trim(resp))
+		return nil, s.Failf("add user: status %d: %s", status, trim(resp))
 	}
 	var out struct {
 		Token string `json:"token"`
 	}
 	if err := json.Unmarshal(resp, &out); err != nil || out.Token == "" {
 		s.Stop()
-		return nil, s.failf("add user: no token in %s (%v)", trim(resp), err)
+		return nil, s.Failf("add user: no token in %s (%v)", trim(resp), err)
 	}
 	s.Token = out.Token
 	s.Registry = base + "/"
@@ -287,8 +176,8 @@ func (s *server) do(ctx context.Context, method, url, contentType string, body [
 	resp, err := setupClient.Do(req)
 	if err != nil {
 		select {
-		case <-s.exited:
-			return 0, nil, s.failf("%s %s: %v (process exited: %v)", method, url, err, s.waitErr)
+		case <-s.Exited():
+			return 0, nil, s.Failf("%s %s: %v (process exited: %v)", method, url, err, s.WaitErr())
 		default:
 		}
 		return 0, nil, fmt.Errorf("%s: %s %s: %w", s.Name, method, url, err)
@@ -314,7 +203,7 @@ func (s *server) publish(ctx context.Context, name string, body []byte) error {
 		return err
 	}
 	if status != http.StatusOK && status != http.StatusCreated {
-		return s.failf("publish %s: status %d: %s", name, status, trim(resp))
+		return s.Failf("publish %s: status %d: %s", name, status, trim(resp))
 	}
 	return nil
 }
@@ -371,10 +260,10 @@ func (s *server) fetchPackument(ctx context.Context, name, accept string) (packu
 		return p, 0, "", fmt.Errorf("%s: GET %s: %w", s.Name, name, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return p, 0, "", s.failf("GET %s (%s): status %d: %s", name, accept, resp.StatusCode, trim(data))
+		return p, 0, "", s.Failf("GET %s (%s): status %d: %s", name, accept, resp.StatusCode, trim(data))
 	}
 	if err := json.Unmarshal(data, &p); err != nil {
-		return p, 0, "", s.failf("GET %s (%s): decode: %v", name, accept, err)
+		return p, 0, "", s.Failf("GET %s (%s): decode: %v", name, accept, err)
 	}
 	return p, len(data), resp.Header.Get("Content-Type"), nil
 }

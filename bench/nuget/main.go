@@ -33,18 +33,20 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/drok-dev/drok/bench/internal/benchkit"
 )
+
+// userAgent is the User-Agent of the load generator's requests.
+const userAgent = "drok-bench-nuget"
 
 type options struct {
 	versions, concurrency, dlConcurrency, bigMB, orgSize, rounds int
@@ -66,69 +68,7 @@ func main() {
 	flag.StringVar(&o.nginxBin, "nginx", "nginx", "nginx binary")
 	flag.StringVar(&o.out, "out", "bench/out/nuget-results.md", "Markdown results file")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "bench/nuget:", err)
-		os.Exit(1)
-	}
-}
-
-type proc struct {
-	cmd    *exec.Cmd
-	exited chan struct{}
-}
-
-func start(cmd *exec.Cmd, log string) (*proc, error) {
-	f, err := os.Create(log)
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
-	}
-	p := &proc{cmd: cmd, exited: make(chan struct{})}
-	go func() { _ = cmd.Wait(); f.Close(); close(p.exited) }()
-	return p, nil
-}
-
-func (p *proc) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	}
-}
-
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func waitOK(ctx context.Context, url string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("%s did not answer 200 within 30s", url)
+	benchkit.Main("bench/nuget", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 type drok struct {
@@ -145,13 +85,7 @@ func (d *drok) req(method, url string, body io.Reader, ctype string) (int, []byt
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return benchkit.Fetch(http.DefaultClient, req)
 }
 
 func (d *drok) feed(org string) string { return d.base + "/api/v1/packages/nuget/" + org + "/" }
@@ -283,10 +217,8 @@ func run(ctx context.Context, o options) error {
 	if o.drokBin == "" {
 		o.drokBin = filepath.Join(tmp, "drok")
 		fmt.Println("building drok: go build -o " + o.drokBin + " ./cmd/drok")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.drokBin, "./cmd/drok")
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build drok: %w", err)
+		if err := benchkit.BuildDrok(ctx, o.drokBin); err != nil {
+			return err
 		}
 	}
 	nginxBin, err := exec.LookPath(o.nginxBin)
@@ -294,25 +226,12 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("nginx is needed (apt-get install nginx-light): %w", err)
 	}
 
-	addr, err := freePort()
+	dp, err := benchkit.StartDrok(ctx, o.drokBin, tmp)
 	if err != nil {
 		return err
 	}
-	data := filepath.Join(tmp, "drokdata")
-	dp, err := start(exec.Command(o.drokBin, "serve", "--addr", addr, "--data", data), filepath.Join(tmp, "drok.log"))
-	if err != nil {
-		return err
-	}
-	defer dp.stop()
-	d := &drok{base: "http://" + addr}
-	if err := waitOK(ctx, d.base+"/api/v1/health"); err != nil {
-		return err
-	}
-	tok, err := os.ReadFile(filepath.Join(data, "initial-admin-token"))
-	if err != nil {
-		return err
-	}
-	d.token = strings.TrimSpace(string(tok))
+	defer dp.Stop()
+	d := &drok{base: dp.Base, token: dp.Token}
 	for _, org := range []string{"bench", "small", "large"} {
 		if st, b, err := d.req(http.MethodPost, d.base+"/api/v1/orgs", strings.NewReader(`{"name":"`+org+`"}`), "application/json"); err != nil || st != http.StatusCreated {
 			return fmt.Errorf("create org %s: %d %s %v", org, st, b, err)
@@ -378,7 +297,7 @@ func run(ctx context.Context, o options) error {
 	if err := os.Rename(bigPath, filepath.Join(www, "big.nupkg")); err != nil {
 		return err
 	}
-	naddr, err := freePort()
+	naddr, err := benchkit.FreeLoopbackAddr()
 	if err != nil {
 		return err
 	}
@@ -386,24 +305,24 @@ func run(ctx context.Context, o options) error {
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, filepath.Join(tmp, "nginx"), naddr)), 0o644); err != nil {
 		return err
 	}
-	np, err := start(exec.Command(nginxBin, "-c", conf, "-p", filepath.Join(tmp, "nginx"), "-g", "daemon off;"), filepath.Join(tmp, "nginx.log"))
+	np, err := benchkit.StartProcess("nginx", exec.Command(nginxBin, "-c", conf, "-p", filepath.Join(tmp, "nginx"), "-g", "daemon off;"), filepath.Join(tmp, "nginx.log"))
 	if err != nil {
 		return err
 	}
-	defer np.stop()
+	defer np.Stop()
 	nbase := "http://" + naddr + "/"
-	if err := waitOK(ctx, nbase+"index.json"); err != nil {
+	if err := np.WaitHTTP(ctx, nbase+"index.json", 30*time.Second); err != nil {
 		return err
 	}
 
 	auth := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("bench:"+d.token))}}
-	load := func(url string, h http.Header, c int) (loadResult, error) {
-		return runLoad(ctx, loadSpec{URL: url, Header: h, Concurrency: c, Warmup: o.warmup, Duration: o.duration})
+	load := func(url string, h http.Header, c int) (benchkit.LoadResult, error) {
+		return benchkit.RunLoad(ctx, benchkit.LoadSpec{UserAgent: userAgent, URL: url, Header: h, Concurrency: c, Warmup: o.warmup, Duration: o.duration})
 	}
 	var rows []row
 	// side alternates drok and nginx for -rounds pairs of runs, so that
 	// background load on a shared machine hits both alike, and averages.
-	side := func(name, unit string, target float64, durl, nurl string, c int, perSec func(loadResult) float64) error {
+	side := func(name, unit string, target float64, durl, nurl string, c int, perSec func(benchkit.LoadResult) float64) error {
 		fmt.Printf("measuring %s\n", name)
 		r := row{name: name, unit: unit, target: target}
 		for range o.rounds {
@@ -422,8 +341,8 @@ func run(ctx context.Context, o options) error {
 		rows = append(rows, r)
 		return nil
 	}
-	reqs := func(r loadResult) float64 { return r.PerSecond() }
-	mib := func(r loadResult) float64 { return float64(r.Bytes) / (1 << 20) / r.Elapsed.Seconds() }
+	reqs := benchkit.LoadResult.PerSecond
+	mib := benchkit.LoadResult.MiBPerSecond
 	if err := side(fmt.Sprintf("a. registration index, %d versions (%d B)", o.versions, len(regIdx)), "GETs/s", 0.5, regURL, nbase+"index.json", o.concurrency, reqs); err != nil {
 		return err
 	}

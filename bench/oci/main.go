@@ -19,18 +19,18 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/drok-dev/drok/bench/internal/benchkit"
 )
 
 var (
@@ -45,34 +45,21 @@ var (
 	outDir      = flag.String("out", "bench/out", "directory for oci.json")
 )
 
+// proc is a registry process owned by the benchmark.
 type proc struct {
-	name  string
+	*benchkit.Process
 	base  string // http://127.0.0.1:P
 	host  string
 	token string // drok: admin token; registry: ""
-	cmd   *exec.Cmd
 }
 
-func (p *proc) stop() {
-	if p.cmd != nil && p.cmd.Process != nil {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = p.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = p.cmd.Process.Kill()
-		}
-	}
-}
-
+// freePort returns an unused loopback port.
 func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := benchkit.FreeLoopbackPort()
 	if err != nil {
 		fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 func fatal(err error) {
@@ -96,29 +83,20 @@ func findTool(flagVal, name string) string {
 	return ""
 }
 
+// start starts cmd as name with its output in logPath.
 func start(name string, cmd *exec.Cmd, logPath string) *proc {
-	logf, err := os.Create(logPath)
+	p, err := benchkit.StartProcess(name, cmd, logPath)
 	if err != nil {
 		fatal(err)
 	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		fatal(fmt.Errorf("start %s: %w", name, err))
-	}
-	return &proc{name: name, cmd: cmd}
+	return &proc{Process: p}
 }
 
-func waitUp(url string) {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+// waitUp waits until p answers url.
+func (p *proc) waitUp(url string) {
+	if err := p.WaitAnswer(context.Background(), url, 30*time.Second); err != nil {
+		fatal(err)
 	}
-	fatal(fmt.Errorf("%s never answered", url))
 }
 
 // layout writes a single-image OCI layout with one layer of size bytes
@@ -209,29 +187,14 @@ func get(p *proc, path, accept string) (int64, int, error) {
 	return n, resp.StatusCode, err
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
+func rssOf(pid int) int64 {
+	m, _ := benchkit.ReadProcMem(pid)
+	return m.RSS
 }
 
-func rssOf(pid int) int64 { return procStatus(pid, "VmRSS:") }
-
-func hwmOf(pid int) int64 { return procStatus(pid, "VmHWM:") }
-
-func procStatus(pid int, key string) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, key); ok {
-			f := strings.Fields(v)
-			kb, _ := strconv.ParseInt(f[0], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
+func hwmOf(pid int) int64 {
+	m, _ := benchkit.ReadProcMem(pid)
+	return m.HWM
 }
 
 type result struct {
@@ -263,8 +226,8 @@ func main() {
 		fatal(fmt.Errorf("build drok: %v: %s", err, out))
 	}
 	d, r := startPair(drokBin, registry, filepath.Join(work, "a"))
-	defer d.stop()
-	defer r.stop()
+	defer d.Stop()
+	defer r.Stop()
 	procs := []*proc{d, r}
 
 	res := result{PullMBps: map[string]float64{}, PullBestMBps: map[string]float64{}, PushSeconds: map[string]float64{}, ManifestGETsPS: map[string]float64{}, BlobMiB: *blobMiB, BigMiB: *bigMiB}
@@ -277,7 +240,7 @@ func main() {
 	pushTimes := map[string][]float64{}
 	for i := range *runs {
 		for _, p := range procs {
-			cfg := dockerConfig(filepath.Join(work, "cfg-"+p.name), p)
+			cfg := dockerConfig(filepath.Join(work, "cfg-"+p.Name), p)
 			// Start each push with no dirty pages left by the previous one
 			// (or by the layout being written), the same for both servers.
 			syscall.Sync()
@@ -285,11 +248,11 @@ func main() {
 			if err != nil {
 				fatal(err)
 			}
-			pushTimes[p.name] = append(pushTimes[p.name], dur.Seconds())
+			pushTimes[p.Name] = append(pushTimes[p.Name], dur.Seconds())
 		}
 	}
 	for _, p := range procs {
-		res.PushSeconds[p.name] = median(pushTimes[p.name])
+		res.PushSeconds[p.Name] = benchkit.Median(pushTimes[p.Name])
 	}
 	fmt.Fprintf(os.Stderr, "pulling the %d MiB blob (%d runs each, interleaved)\n", *blobMiB, *pullRuns)
 	rates := map[string][]float64{}
@@ -301,14 +264,14 @@ func main() {
 			t0 := time.Now()
 			n, st, err := get(p, "/v2/bench/push0/blobs/"+layer, "")
 			if err != nil || st != 200 || n != int64(*blobMiB)<<20 {
-				fatal(fmt.Errorf("%s pull: %d bytes, status %d, %v", p.name, n, st, err))
+				fatal(fmt.Errorf("%s pull: %d bytes, status %d, %v", p.Name, n, st, err))
 			}
-			rates[p.name] = append(rates[p.name], float64(n)/1e6/time.Since(t0).Seconds())
+			rates[p.Name] = append(rates[p.Name], float64(n)/1e6/time.Since(t0).Seconds())
 		}
 	}
 	for _, p := range procs {
-		res.PullMBps[p.name] = median(rates[p.name])
-		res.PullBestMBps[p.name] = slices.Max(rates[p.name])
+		res.PullMBps[p.Name] = benchkit.Median(rates[p.Name])
+		res.PullBestMBps[p.Name] = slices.Max(rates[p.Name])
 	}
 	fmt.Fprintf(os.Stderr, "manifest GETs for %s with %d workers each\n", *getSeconds, *workers)
 	const accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json"
@@ -334,17 +297,17 @@ func main() {
 		wg.Wait()
 		cancel()
 		if failed.Load() > 0 {
-			fatal(fmt.Errorf("%s: %d manifest GETs failed", p.name, failed.Load()))
+			fatal(fmt.Errorf("%s: %d manifest GETs failed", p.Name, failed.Load()))
 		}
-		res.ManifestGETsPS[p.name] = float64(count.Load()) / time.Since(t0).Seconds()
+		res.ManifestGETsPS[p.Name] = float64(count.Load()) / time.Since(t0).Seconds()
 	}
 	// The RSS measurement runs on a fresh pair of servers, so that heap
 	// grown by the other loads cannot hide growth.
-	d.stop()
-	r.stop()
+	d.Stop()
+	r.Stop()
 	d, r = startPair(drokBin, registry, filepath.Join(work, "b"))
-	defer d.stop()
-	defer r.stop()
+	defer d.Stop()
+	defer r.Stop()
 	procs = []*proc{d, r}
 	fmt.Fprintf(os.Stderr, "RSS during a %d MiB push\n", *bigMiB)
 	big := filepath.Join(work, "big")
@@ -353,9 +316,9 @@ func main() {
 	}
 	defer os.RemoveAll(big)
 	for _, p := range procs {
-		cfg := dockerConfig(filepath.Join(work, "cfg-"+p.name), p)
+		cfg := dockerConfig(filepath.Join(work, "cfg-"+p.Name), p)
 		syscall.Sync()
-		pid := p.cmd.Process.Pid
+		pid := p.PID
 		before := rssOf(pid)
 		// Reset the kernel's peak counter so VmHWM covers only the push.
 		_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
@@ -381,9 +344,9 @@ func main() {
 		if hwm := hwmOf(pid); hwm > peak.Load() {
 			peak.Store(hwm)
 		}
-		fmt.Fprintf(os.Stderr, "  %s: RSS before %.1f MB, peak %.1f MB, push %.2fs\n", p.name, float64(before)/(1<<20), float64(peak.Load())/(1<<20), dur.Seconds())
+		fmt.Fprintf(os.Stderr, "  %s: RSS before %.1f MB, peak %.1f MB, push %.2fs\n", p.Name, float64(before)/(1<<20), float64(peak.Load())/(1<<20), dur.Seconds())
 		growth := float64(max(peak.Load()-before, 0)) / (1 << 20)
-		if p.name == "drok" {
+		if p.Name == "drok" {
 			res.RSSGrowthMB = growth
 		} else {
 			res.RegistryRSSGrow = growth
@@ -411,16 +374,12 @@ func startPair(drokBin, registry, dir string) (*proc, *proc) {
 		fatal(err)
 	}
 	work := dir
-	dport, rport := freePort(), freePort()
-	ddata := filepath.Join(work, "drok-data")
-	d := start("drok", exec.Command(drokBin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", dport), "--data", ddata), filepath.Join(work, "drok.log"))
-	d.base, d.host = fmt.Sprintf("http://127.0.0.1:%d", dport), fmt.Sprintf("127.0.0.1:%d", dport)
-	waitUp(d.base + "/api/v1/health")
-	tok, err := os.ReadFile(filepath.Join(ddata, "initial-admin-token"))
+	rport := freePort()
+	dk, err := benchkit.StartDrok(context.Background(), drokBin, work)
 	if err != nil {
 		fatal(err)
 	}
-	d.token = strings.TrimSpace(string(tok))
+	d := &proc{Process: dk.Process, base: dk.Base, host: dk.Addr, token: dk.Token}
 	req, _ := http.NewRequest("POST", d.base+"/api/v1/orgs", strings.NewReader(`{"name":"bench"}`))
 	req.Header.Set("Authorization", "Bearer "+d.token)
 	req.Header.Set("Content-Type", "application/json")
@@ -433,6 +392,6 @@ func startPair(drokBin, registry, dir string) (*proc, *proc) {
 		filepath.Join(work, "registry-data"), rport)), 0o644)
 	r := start("distribution", exec.Command(registry, "serve", rcfg), filepath.Join(work, "registry.log"))
 	r.base, r.host = fmt.Sprintf("http://127.0.0.1:%d", rport), fmt.Sprintf("127.0.0.1:%d", rport)
-	waitUp(r.base + "/v2/")
+	r.waitUp(r.base + "/v2/")
 	return d, r
 }

@@ -30,15 +30,17 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/drok-dev/drok/bench/internal/benchkit"
 )
+
+// userAgent is the User-Agent of the load generator's requests.
+const userAgent = "drok-bench-pypi"
 
 type options struct {
 	files       int
@@ -71,24 +73,16 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench/out/pypi-results.md", "Markdown results file")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory after the run")
 	flag.Parse()
-	for _, s := range strings.Split(sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 || (len(o.sizes) > 0 && n <= o.sizes[len(o.sizes)-1]) {
-			fmt.Fprintln(os.Stderr, "bench/pypi: -sizes must be ascending positive integers")
-			os.Exit(2)
-		}
-		o.sizes = append(o.sizes, n)
+	var ok bool
+	if o.sizes, ok = benchkit.ParseSizes(sizes); !ok {
+		fmt.Fprintln(os.Stderr, "bench/pypi: -sizes must be ascending positive integers")
+		os.Exit(2)
 	}
 	if o.files < 1 || o.rounds < 1 || o.concurrency < 1 || o.duration <= 0 || o.bigMB < 0 {
 		fmt.Fprintln(os.Stderr, "bench/pypi: -files, -c and -d must be positive")
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "bench/pypi: "+err.Error())
-		os.Exit(1)
-	}
+	benchkit.Main("bench/pypi", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 // measurement is one org size's figures.
@@ -105,7 +99,7 @@ type sum struct {
 	p50, p99 []time.Duration
 }
 
-func (s *sum) add(r loadResult) {
+func (s *sum) add(r benchkit.LoadResult) {
 	s.requests += r.Requests
 	s.elapsed += r.Elapsed
 	s.p50, s.p99 = append(s.p50, r.P50), append(s.p99, r.P99)
@@ -136,10 +130,8 @@ func run(ctx context.Context, o options) error {
 	if o.drokBin == "" {
 		o.drokBin = filepath.Join(tmp, "drok")
 		fmt.Println("building drok: go build -o " + o.drokBin + " ./cmd/drok")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.drokBin, "./cmd/drok")
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build drok: %w", err)
+		if err := benchkit.BuildDrok(ctx, o.drokBin); err != nil {
+			return err
 		}
 	}
 	psVersion, err := exec.CommandContext(ctx, o.pypiserver, "--version").CombinedOutput()
@@ -232,7 +224,7 @@ func run(ctx context.Context, o options) error {
 				if x.s.Auth != "" {
 					h["Authorization"] = []string{x.s.Auth}
 				}
-				res, err := runLoad(ctx, loadSpec{URL: x.s.Simple + "bench-pkg/", Header: h, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration})
+				res, err := benchkit.RunLoad(ctx, benchkit.LoadSpec{UserAgent: userAgent, URL: x.s.Simple + "bench-pkg/", Header: h, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration})
 				if err != nil {
 					return fmt.Errorf("%s: %w", x.s.Name, err)
 				}
@@ -257,7 +249,7 @@ func run(ctx context.Context, o options) error {
 		}
 		rss = &r
 		fmt.Printf("\n== %d MiB wheel upload to drok: %s, RSS %.1f MiB before, peak %.1f MiB, growth %.1f MiB (target < 64 MiB)\n",
-			o.bigMB, r.elapsed.Round(time.Millisecond), mib(r.before), mib(r.peak), mib(r.peak-r.before))
+			o.bigMB, r.elapsed.Round(time.Millisecond), benchkit.MiB(r.before), benchkit.MiB(r.peak), benchkit.MiB(r.peak-r.before))
 	}
 	md := report(o, strings.TrimSpace(string(psVersion)), results, rss)
 	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
@@ -269,8 +261,6 @@ func run(ctx context.Context, o options) error {
 	fmt.Println("\nwrote", o.out)
 	return nil
 }
-
-func mib(n int64) float64 { return float64(n) / (1 << 20) }
 
 // publish uploads ws to drok (8 at a time) and writes them into
 // pypiserver's directory.
@@ -327,7 +317,7 @@ func checkPage(ctx context.Context, s *server, files int) error {
 		return fmt.Errorf("%s: project page: %w", s.Name, err)
 	}
 	if n := strings.Count(string(body), "<a "); st != 200 || n != files || !strings.Contains(string(body), "#sha256=") {
-		return s.failf("project page: status %d, %d links, want %d with #sha256=", st, n, files)
+		return s.Failf("project page: status %d, %d links, want %d with #sha256=", st, n, files)
 	}
 	return nil
 }
@@ -350,7 +340,7 @@ func measureBigUpload(ctx context.Context, drok *server, tmp string, size int64)
 	}
 	runtime.GC()
 	time.Sleep(500 * time.Millisecond)
-	m, err := readProcMem(drok.PID)
+	m, err := benchkit.ReadProcMem(drok.PID)
 	if err != nil {
 		return r, err
 	}
@@ -360,7 +350,7 @@ func measureBigUpload(ctx context.Context, drok *server, tmp string, size int64)
 		return r, err
 	}
 	defer f.Close()
-	sampler := startRSSSampler(drok.PID, 5*time.Millisecond)
+	sampler := benchkit.StartRSSSampler(drok.PID, 5*time.Millisecond)
 	start := time.Now()
 	uerr := drok.upload(ctx, "bench-big", "1.0", name, f)
 	r.elapsed = time.Since(start)
@@ -404,7 +394,7 @@ func report(o options, psVersion string, ms []measurement, rss *rssResult) strin
 			verdict = "MISSED"
 		}
 		fmt.Fprintf(&b, "\nUpload of a %d MiB wheel to drok: %s; daemon RSS %.1f MiB before, peak %.1f MiB (%d samples), growth %.1f MiB (target < 64 MiB: %s).\n",
-			o.bigMB, rss.elapsed.Round(time.Millisecond), mib(rss.before), mib(rss.peak), rss.samples, mib(rss.peak-rss.before), verdict)
+			o.bigMB, rss.elapsed.Round(time.Millisecond), benchkit.MiB(rss.before), benchkit.MiB(rss.peak), rss.samples, benchkit.MiB(rss.peak-rss.before), verdict)
 	}
 	return b.String()
 }

@@ -8,117 +8,35 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/drok-dev/drok/bench/internal/benchkit"
 )
 
 // server is one index process under test, started and owned by the
 // benchmark.
 type server struct {
-	Name string
+	*benchkit.Process
 	// Simple is the simple index URL, ending in "/simple/".
 	Simple string
 	// Upload is the legacy upload URL (drok only).
 	Upload string
 	// Auth is the Authorization header value for requests ("" = none).
 	Auth string
-	PID  int
-
-	cmd     *exec.Cmd
-	logPath string
-	exited  chan struct{}
-	waitErr error
 }
 
-func freeLoopbackPort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// startProcess starts cmd with its output in logPath, in its own process
-// group and killed if the benchmark dies.
+// startProcess starts cmd as the server name with its output in logPath.
 func startProcess(name string, cmd *exec.Cmd, logPath string) (*server, error) {
-	logf, err := os.Create(logPath)
+	p, err := benchkit.StartProcess(name, cmd, logPath)
 	if err != nil {
-		return nil, fmt.Errorf("%s log file: %w", name, err)
+		return nil, err
 	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	s := &server{Name: name, PID: cmd.Process.Pid, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
-	go func() {
-		s.waitErr = cmd.Wait()
-		logf.Close()
-		close(s.exited)
-	}()
-	return s, nil
-}
-
-// Stop terminates the server (SIGTERM, then SIGKILL) and waits for it.
-func (s *server) Stop() {
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-	}
-}
-
-func (s *server) logTail() string {
-	data, err := os.ReadFile(s.logPath)
-	if err != nil {
-		return "(no log: " + err.Error() + ")"
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > 20 {
-		lines = lines[len(lines)-20:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (s *server) failf(format string, args ...any) error {
-	return fmt.Errorf("%s: %s\n--- last lines of %s ---\n%s", s.Name, fmt.Sprintf(format, args...), s.logPath, s.logTail())
-}
-
-// waitHTTP polls url until it answers 200, the process exits or timeout.
-func (s *server) waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	c := &http.Client{Timeout: 2 * time.Second}
-	for {
-		if st, _, err := s.get(ctx, c, url); err == nil && st == http.StatusOK {
-			return nil
-		}
-		select {
-		case <-s.exited:
-			return s.failf("exited before answering %s: %v", url, s.waitErr)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return s.failf("did not answer %s within %s", url, timeout)
-		}
-	}
+	return &server{Process: p}, nil
 }
 
 // get sends one GET (with the server's credentials) and returns status and body.
@@ -130,13 +48,7 @@ func (s *server) get(ctx context.Context, c *http.Client, url string) (int, []by
 	if s.Auth != "" {
 		req.Header.Set("Authorization", s.Auth)
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return benchkit.Fetch(c, req)
 }
 
 var setupClient = &http.Client{
@@ -147,40 +59,25 @@ var setupClient = &http.Client{
 // startDrok runs `drok serve` on a fresh data directory under dir, reads
 // the initial admin token and creates the org `bench`.
 func startDrok(ctx context.Context, bin, dir string) (*server, error) {
-	port, err := freeLoopbackPort()
+	d, err := benchkit.StartDrok(ctx, bin, dir)
 	if err != nil {
 		return nil, err
 	}
-	data := filepath.Join(dir, "drokdata")
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	s, err := startProcess("drok", exec.Command(bin, "serve", "--addr", addr, "--data", data), filepath.Join(dir, "drok.log"))
-	if err != nil {
-		return nil, err
-	}
-	base := "http://" + addr
-	if err := s.waitHTTP(ctx, base+"/api/v1/health", 30*time.Second); err != nil {
-		s.Stop()
-		return nil, err
-	}
-	tok, err := os.ReadFile(filepath.Join(data, "initial-admin-token"))
-	if err != nil {
-		s.Stop()
-		return nil, s.failf("read initial admin token: %v", err)
-	}
-	token := strings.TrimSpace(string(tok))
+	s := &server{Process: d.Process}
+	base, token := d.Base, d.Token
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/orgs", strings.NewReader(`{"name":"bench"}`))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := setupClient.Do(req)
 	if err != nil {
 		s.Stop()
-		return nil, s.failf("create org: %v", err)
+		return nil, s.Failf("create org: %v", err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
 		s.Stop()
-		return nil, s.failf("create org bench: status %d: %s", resp.StatusCode, body)
+		return nil, s.Failf("create org bench: status %d: %s", resp.StatusCode, body)
 	}
 	s.Auth = "Basic " + base64.StdEncoding.EncodeToString([]byte("__token__:"+token))
 	s.Upload = base + "/api/v1/packages/pypi/bench/"
@@ -191,7 +88,7 @@ func startDrok(ctx context.Context, bin, dir string) (*server, error) {
 // startPypiserver runs pypiserver on dir (no authentication, the
 // cached-dir backend, its threaded paste server).
 func startPypiserver(ctx context.Context, bin, pkgDir, dir string) (*server, error) {
-	port, err := freeLoopbackPort()
+	port, err := benchkit.FreeLoopbackPort()
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +100,7 @@ func startPypiserver(ctx context.Context, bin, pkgDir, dir string) (*server, err
 		return nil, err
 	}
 	s.Simple = "http://" + addr + "/simple/"
-	if err := s.waitHTTP(ctx, s.Simple, 60*time.Second); err != nil {
+	if err := s.WaitHTTP(ctx, s.Simple, 60*time.Second); err != nil {
 		s.Stop()
 		return nil, err
 	}
@@ -245,7 +142,7 @@ func (s *server) upload(ctx context.Context, project, version, filename string, 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return s.failf("upload %s: status %d: %s", filename, resp.StatusCode, strings.TrimSpace(string(b)))
+		return s.Failf("upload %s: status %d: %s", filename, resp.StatusCode, strings.TrimSpace(string(b)))
 	}
 	return nil
 }

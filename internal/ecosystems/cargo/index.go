@@ -284,7 +284,7 @@ func serveIndex(w http.ResponseWriter, r *http.Request, f *indexFile) {
 	h := w.Header()
 	if f.gz != nil {
 		h["Vary"] = hdrVary
-		if acceptsGzip(r) {
+		if ecosystems.RequestAcceptsGzip(r) {
 			body, etag, length = f.gz, f.gzEtag, f.gzLength
 			h["Content-Encoding"] = hdrGzip
 		}
@@ -304,22 +304,6 @@ func serveIndex(w http.ResponseWriter, r *http.Request, f *indexFile) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-}
-
-// acceptsGzip reports whether the request's Accept-Encoding allows gzip.
-func acceptsGzip(r *http.Request) bool {
-	ae := r.Header.Get("Accept-Encoding")
-	if ae == "" {
-		return false
-	}
-	for part := range strings.SplitSeq(ae, ",") {
-		name, params, _ := strings.Cut(part, ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
-			q := strings.ReplaceAll(params, " ", "")
-			return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
-		}
-	}
-	return false
 }
 
 // notModified evaluates the request's validators against f (RFC 9110

@@ -181,25 +181,6 @@ var (
 	gzipEncoding = []string{"gzip"}
 )
 
-// acceptsGzip reports whether Accept-Encoding values allow gzip (and do
-// not give it q=0).
-func acceptsGzip(values []string) bool {
-	if len(values) == 1 && (values[0] == "gzip,deflate" || values[0] == "gzip, deflate" || values[0] == "gzip") {
-		return true // what Maven, curl and browsers send
-	}
-	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
-			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
-				continue
-			}
-			q := strings.ReplaceAll(params, " ", "")
-			return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
-		}
-	}
-	return false
-}
-
 func serveDoc(q *request, d *doc) {
 	if algo := q.route.Checksum; algo != "" {
 		serveText(q, d.sums[algo], d.etag[:len(d.etag)-1]+"-"+algo+`"`)
@@ -212,7 +193,7 @@ func serveDoc(q *request, d *doc) {
 	body, etag, etagHdr, lengthHdr := d.body, d.etag, d.etagHdr, d.lengthHdr
 	if d.gz != nil {
 		hd["Vary"] = varyEncoding
-		if acceptsGzip(q.r.Header["Accept-Encoding"]) {
+		if ecosystems.AcceptsGzip(q.r.Header["Accept-Encoding"]) {
 			body, etag, etagHdr, lengthHdr = d.gz, d.gzEtag, d.gzEtagHdr, d.gzLengthHdr
 			hd["Content-Encoding"] = gzipEncoding
 		}

@@ -195,25 +195,3 @@ func TestKeepBuildsAndNewest(t *testing.T) {
 		}
 	}
 }
-
-func TestAcceptsGzip(t *testing.T) {
-	tests := []struct {
-		in   []string
-		want bool
-	}{
-		{nil, false},
-		{[]string{"gzip,deflate"}, true},
-		{[]string{"deflate", "GZIP"}, true},
-		{[]string{"br, gzip;q=0.5"}, true},
-		{[]string{"gzip;q=0"}, false},
-		{[]string{"gzip; q=0.000"}, false},
-		{[]string{"gzip;q=0.001"}, true},
-		{[]string{"x-gzip"}, false},
-		{[]string{"identity"}, false},
-	}
-	for _, tt := range tests {
-		if got := acceptsGzip(tt.in); got != tt.want {
-			t.Errorf("acceptsGzip(%q) = %v", tt.in, got)
-		}
-	}
-}

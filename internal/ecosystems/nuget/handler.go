@@ -184,18 +184,6 @@ var (
 	hdrGzip    = []string{"gzip"}
 )
 
-// acceptsGzip reports whether the client accepts gzip (and not with q=0).
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
-			q := strings.ReplaceAll(params, " ", "")
-			return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
-		}
-	}
-	return false
-}
-
 // write sends a document with ETag / If-None-Match.
 func (h *handler) write(q *request, ctype string, body []byte, etag string) {
 	d := &rendered{body: body, clen: []string{strconv.Itoa(len(body))}}
@@ -230,7 +218,7 @@ func (h *handler) writeDoc(q *request, ctype []string, d *rendered) {
 	body, clen := d.body, d.clen
 	if d.etag != nil && len(body) >= gzipMin {
 		hd["Vary"] = hdrVary
-		if acceptsGzip(q.r) {
+		if ecosystems.RequestAcceptsGzip(q.r) {
 			if gz, n := d.gzipped(); gz != nil {
 				body, clen = gz, n
 				hd["Content-Encoding"] = hdrGzip

@@ -224,42 +224,18 @@ func (h *handler) upload(q *request) {
 	writeText(q.w, http.StatusOK, "OK")
 }
 
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(enc), "gzip") {
-			return !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") || strings.Contains(params, "q=0.")
-		}
-	}
-	return false
-}
-
-func etagMatch(header, etag string) bool {
-	if header == "" {
-		return false
-	}
-	bare := strings.TrimPrefix(etag, "W/")
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == bare {
-			return true
-		}
-	}
-	return false
-}
-
 // serve writes a rendered page with ETag / If-None-Match and gzip.
 func serve(q *request, doc *rendered, ctype string) {
 	hd := q.w.Header()
 	hd.Set("ETag", doc.etag)
 	hd.Set("Cache-Control", "private, max-age=0, must-revalidate")
 	hd.Set("Vary", "Accept, Accept-Encoding, Authorization")
-	if etagMatch(q.r.Header.Get("If-None-Match"), doc.etag) {
+	if ecosystems.ETagMatch(q.r.Header.Get("If-None-Match"), doc.etag) {
 		q.w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	body := doc.body
-	if doc.gz != nil && acceptsGzip(q.r) {
+	if doc.gz != nil && ecosystems.RequestAcceptsGzip(q.r) {
 		body = doc.gz
 		hd.Set("Content-Encoding", "gzip")
 	}

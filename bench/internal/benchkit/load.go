@@ -1,4 +1,7 @@
-package main
+// Package benchkit holds the code shared by the benchmark commands under
+// bench/: the closed-loop HTTP load generator, RSS sampling, starting and
+// stopping server processes, and small report helpers.
+package benchkit
 
 import (
 	"bufio"
@@ -15,18 +18,19 @@ import (
 	"time"
 )
 
-// loadSpec describes one closed-loop load run: concurrency keep-alive
-// workers each issue the same request back to back.
-type loadSpec struct {
-	URL         string
-	Header      http.Header
-	Concurrency int
-	Warmup      time.Duration
-	Duration    time.Duration
+// LoadSpec describes one closed-loop load run: Concurrency keep-alive
+// workers each issue the same GET of URL back to back.
+type LoadSpec struct {
+	URL         string        // http:// URL to GET
+	Header      http.Header   // extra request headers
+	UserAgent   string        // User-Agent header value, e.g. "drok-bench-npm"
+	Concurrency int           // number of workers (connections)
+	Warmup      time.Duration // load before the measured window (not counted)
+	Duration    time.Duration // measured window
 }
 
-// loadResult is what a load run measured (the warm-up is excluded).
-type loadResult struct {
+// LoadResult is what a load run measured (the warm-up is excluded).
+type LoadResult struct {
 	Requests  int64         // 200 responses completed in the window
 	Bytes     int64         // response body bytes of those
 	Elapsed   time.Duration // measured window
@@ -36,20 +40,20 @@ type loadResult struct {
 }
 
 // PerSecond is the throughput in successful requests per second.
-func (r loadResult) PerSecond() float64 {
+func (r LoadResult) PerSecond() float64 {
 	if r.Elapsed <= 0 {
 		return 0
 	}
 	return float64(r.Requests) / r.Elapsed.Seconds()
 }
 
-// runLoad drives spec.URL with spec.Concurrency workers: first for
+// RunLoad drives spec.URL with spec.Concurrency workers: first for
 // spec.Warmup (not counted), then for spec.Duration, counting the
 // requests that complete inside that window. Every response must be a
 // 200; the run stops at the first failure.
-func runLoad(parent context.Context, spec loadSpec) (loadResult, error) {
+func RunLoad(parent context.Context, spec LoadSpec) (LoadResult, error) {
 	if spec.Concurrency < 1 || spec.Duration <= 0 {
-		return loadResult{}, errors.New("load: need concurrency ≥ 1 and a positive duration")
+		return LoadResult{}, errors.New("load: need concurrency ≥ 1 and a positive duration")
 	}
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
@@ -62,9 +66,9 @@ func runLoad(parent context.Context, spec loadSpec) (loadResult, error) {
 	}
 	workers := make([]worker, spec.Concurrency)
 	for i := range workers {
-		c, err := newLoadConn(spec.URL, spec.Header)
+		c, err := newLoadConn(spec.URL, spec.UserAgent, spec.Header)
 		if err != nil {
-			return loadResult{}, err
+			return LoadResult{}, err
 		}
 		workers[i].conn = c
 	}
@@ -105,7 +109,7 @@ func runLoad(parent context.Context, spec loadSpec) (loadResult, error) {
 	}
 	wg.Wait()
 
-	var res loadResult
+	var res LoadResult
 	var all []time.Duration
 	for _, w := range workers {
 		res.Requests += w.reqs
@@ -127,8 +131,8 @@ func runLoad(parent context.Context, spec loadSpec) (loadResult, error) {
 		return res, fmt.Errorf("load on %s: no request completed in the %s window", spec.URL, spec.Duration)
 	}
 	slices.Sort(all)
-	res.P50 = percentile(all, 0.50)
-	res.P99 = percentile(all, 0.99)
+	res.P50 = Percentile(all, 0.50)
+	res.P99 = Percentile(all, 0.99)
 	return res, nil
 }
 
@@ -143,8 +147,9 @@ type loadConn struct {
 	br   *bufio.Reader
 }
 
-// newLoadConn prepares a connection for GETs of rawURL with header h.
-func newLoadConn(rawURL string, h http.Header) (*loadConn, error) {
+// newLoadConn prepares a connection for GETs of rawURL with User-Agent ua
+// and header h.
+func newLoadConn(rawURL, ua string, h http.Header) (*loadConn, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", rawURL, err)
@@ -153,7 +158,7 @@ func newLoadConn(rawURL string, h http.Header) (*loadConn, error) {
 		return nil, fmt.Errorf("load: %s: only http URLs are supported", rawURL)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: drok-bench-maven\r\n", u.RequestURI(), u.Host)
+	fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n", u.RequestURI(), u.Host, ua)
 	for k, vs := range h {
 		for _, v := range vs {
 			fmt.Fprintf(&b, "%s: %s\r\n", k, v)
@@ -210,8 +215,8 @@ func (c *loadConn) close() {
 	}
 }
 
-// percentile returns the q-quantile of sorted durations.
-func percentile(sorted []time.Duration, q float64) time.Duration {
+// Percentile returns the q-quantile of sorted durations.
+func Percentile(sorted []time.Duration, q float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}

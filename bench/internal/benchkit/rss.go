@@ -1,4 +1,4 @@
-package main
+package benchkit
 
 import (
 	"bufio"
@@ -11,19 +11,19 @@ import (
 	"time"
 )
 
-// procMem is the resident-set figures of one process, in bytes.
-type procMem struct {
+// ProcMem is the resident-set figures of one process, in bytes.
+type ProcMem struct {
 	RSS int64 // VmRSS: resident now
 	HWM int64 // VmHWM: peak resident since start or the last reset
 }
 
-// readProcMem reads VmRSS and VmHWM from /proc/PID/status.
-func readProcMem(pid int) (procMem, error) {
+// ReadProcMem reads VmRSS and VmHWM from /proc/PID/status.
+func ReadProcMem(pid int) (ProcMem, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return procMem{}, fmt.Errorf("read status of pid %d: %w", pid, err)
+		return ProcMem{}, fmt.Errorf("read status of pid %d: %w", pid, err)
 	}
-	var m procMem
+	var m ProcMem
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		key, val, ok := strings.Cut(sc.Text(), ":")
@@ -41,31 +41,31 @@ func readProcMem(pid int) (procMem, error) {
 		}
 		f := strings.Fields(val)
 		if len(f) != 2 || f[1] != "kB" {
-			return procMem{}, fmt.Errorf("pid %d: unexpected %s line %q", pid, key, sc.Text())
+			return ProcMem{}, fmt.Errorf("pid %d: unexpected %s line %q", pid, key, sc.Text())
 		}
 		kb, err := strconv.ParseInt(f[0], 10, 64)
 		if err != nil {
-			return procMem{}, fmt.Errorf("pid %d: parse %s: %w", pid, key, err)
+			return ProcMem{}, fmt.Errorf("pid %d: parse %s: %w", pid, key, err)
 		}
 		*dst = kb * 1024
 	}
 	if m.RSS == 0 || m.HWM == 0 {
-		return procMem{}, fmt.Errorf("pid %d: no VmRSS/VmHWM in /proc status", pid)
+		return ProcMem{}, fmt.Errorf("pid %d: no VmRSS/VmHWM in /proc status", pid)
 	}
 	return m, nil
 }
 
-// resetPeakRSS resets the kernel's VmHWM counter of pid (writing 5 to
+// ResetPeakRSS resets the kernel's VmHWM counter of pid (writing 5 to
 // clear_refs), so that a later VmHWM covers only what follows. It reports
 // whether the reset worked; old kernels and foreign processes refuse it.
-func resetPeakRSS(pid int) bool {
+func ResetPeakRSS(pid int) bool {
 	err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
 	return err == nil
 }
 
-// rssSampler polls a process's VmRSS at a fixed interval and keeps the
+// RSSSampler polls a process's VmRSS at a fixed interval and keeps the
 // maximum seen.
-type rssSampler struct {
+type RSSSampler struct {
 	pid  int
 	stop chan struct{}
 	done sync.WaitGroup
@@ -76,9 +76,9 @@ type rssSampler struct {
 	err     error
 }
 
-// startRSSSampler starts sampling pid every interval until Stop.
-func startRSSSampler(pid int, interval time.Duration) *rssSampler {
-	s := &rssSampler{pid: pid, stop: make(chan struct{})}
+// StartRSSSampler starts sampling pid every interval until Stop.
+func StartRSSSampler(pid int, interval time.Duration) *RSSSampler {
+	s := &RSSSampler{pid: pid, stop: make(chan struct{})}
 	s.done.Add(1)
 	go func() {
 		defer s.done.Done()
@@ -97,8 +97,8 @@ func startRSSSampler(pid int, interval time.Duration) *rssSampler {
 	return s
 }
 
-func (s *rssSampler) sample() {
-	m, err := readProcMem(s.pid)
+func (s *RSSSampler) sample() {
+	m, err := ReadProcMem(s.pid)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -113,7 +113,7 @@ func (s *rssSampler) sample() {
 
 // Stop ends sampling and returns the highest VmRSS seen and the number of
 // samples taken.
-func (s *rssSampler) Stop() (peak int64, samples int, err error) {
+func (s *RSSSampler) Stop() (peak int64, samples int, err error) {
 	close(s.stop)
 	s.done.Wait()
 	s.mu.Lock()
