@@ -45,11 +45,14 @@ func (s *Server) handler() http.Handler {
 // stores it (or the authentication error) in the request context.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p ecosystems.Principal
-		var err error
-		if secret := api.Credential(r); secret != "" {
-			p, err = s.tokens.Authenticate(r.Context(), secret)
+		secret := api.Credential(r)
+		if secret == "" {
+			// Anonymous: PrincipalFrom answers the zero principal for a
+			// context without one, so the request is not copied.
+			next.ServeHTTP(w, r)
+			return
 		}
+		p, err := s.tokens.Authenticate(r.Context(), secret)
 		next.ServeHTTP(w, r.WithContext(ecosystems.WithPrincipal(r.Context(), p, err)))
 	})
 }
