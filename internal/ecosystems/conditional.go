@@ -2,6 +2,7 @@ package ecosystems
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -43,4 +44,30 @@ func ETagMatch(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// ServeRendered writes a pre-rendered document: ETag with If-None-Match
+// (304), the gzip variant gz (nil when there is none) for clients that
+// accept it, nosniff, and revalidation on every use. vary lists the
+// request headers the document depends on.
+func ServeRendered(w http.ResponseWriter, r *http.Request, body, gz []byte, etag, ctype, vary string) {
+	hd := w.Header()
+	hd.Set("ETag", etag)
+	hd.Set("Cache-Control", "private, max-age=0, must-revalidate")
+	hd.Set("Vary", vary)
+	if ETagMatch(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if gz != nil && RequestAcceptsGzip(r) {
+		body = gz
+		hd.Set("Content-Encoding", "gzip")
+	}
+	hd.Set("Content-Type", ctype)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
 }

@@ -226,26 +226,7 @@ func (h *handler) upload(q *request) {
 
 // serve writes a rendered page with ETag / If-None-Match and gzip.
 func serve(q *request, doc *rendered, ctype string) {
-	hd := q.w.Header()
-	hd.Set("ETag", doc.etag)
-	hd.Set("Cache-Control", "private, max-age=0, must-revalidate")
-	hd.Set("Vary", "Accept, Accept-Encoding, Authorization")
-	if ecosystems.ETagMatch(q.r.Header.Get("If-None-Match"), doc.etag) {
-		q.w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	body := doc.body
-	if doc.gz != nil && ecosystems.RequestAcceptsGzip(q.r) {
-		body = doc.gz
-		hd.Set("Content-Encoding", "gzip")
-	}
-	hd.Set("Content-Type", ctype)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Length", strconv.Itoa(len(body)))
-	q.w.WriteHeader(http.StatusOK)
-	if q.r.Method != http.MethodHead {
-		_, _ = q.w.Write(body)
-	}
+	ecosystems.ServeRendered(q.w, q.r, doc.body, doc.gz, doc.etag, ctype, "Accept, Accept-Encoding, Authorization")
 }
 
 func (h *handler) negotiate(q *request) (Format, bool) {
