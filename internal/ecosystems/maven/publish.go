@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
 
@@ -121,18 +120,21 @@ func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, o
 
 func publishArchive(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, org, coords, name string, body io.Reader) (ecosystems.PublishResult, error) {
 	var none ecosystems.PublishResult
-	tmp, err := os.CreateTemp("", "drok-maven-*.zip")
-	if err != nil {
-		return none, fmt.Errorf("inspect %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	sf, err := stageFile(ctx, env, name, io.TeeReader(body, tmp))
+	sf, err := stageFile(ctx, env, name, body)
 	if err != nil {
 		return none, err
 	}
 	defer sf.staged.Discard()
-	embedded, pomBytes, err := embeddedPOM(tmp, sf.file.Size)
+	rs, ok := sf.staged.(store.ReadableStaged)
+	if !ok {
+		return none, errors.New("blob store cannot read staged uploads")
+	}
+	staged, err := rs.OpenStaged()
+	if err != nil {
+		return none, fmt.Errorf("inspect %s: %w", name, err)
+	}
+	embedded, pomBytes, err := embeddedPOM(staged, sf.file.Size)
+	staged.Close()
 	if err != nil {
 		return none, fmt.Errorf("%s: %w", name, err)
 	}
