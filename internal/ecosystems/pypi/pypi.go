@@ -35,8 +35,9 @@ import (
 type Ecosystem struct{}
 
 var (
-	_ ecosystems.Ecosystem     = (*Ecosystem)(nil)
-	_ ecosystems.FilePublisher = (*Ecosystem)(nil)
+	_ ecosystems.Ecosystem         = (*Ecosystem)(nil)
+	_ ecosystems.FilePublisher     = (*Ecosystem)(nil)
+	_ ecosystems.VersionNormalizer = (*Ecosystem)(nil)
 )
 
 // New returns the PyPI ecosystem.
@@ -69,6 +70,11 @@ func (e *Ecosystem) ValidVersion(v string) error {
 	}
 	return nil
 }
+
+// NormalizeVersion returns the stored (PEP 440 normalised) form of a
+// version as a user may type it, so `drok package yank pkg@1.0-1` finds
+// 1.0.post1 (ecosystems.VersionNormalizer).
+func (e *Ecosystem) NormalizeVersion(v string) (string, error) { return ParseVersion(v) }
 
 // Compare orders versions by PEP 440.
 func (e *Ecosystem) Compare(a, b string) int { return CompareVersions(a, b) }

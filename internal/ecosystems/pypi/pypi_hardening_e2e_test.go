@@ -512,3 +512,24 @@ func TestPyPIChangesApplyAtOnce(t *testing.T) {
 		t.Errorf("revoked token: %d", st)
 	}
 }
+
+// TestPyPIRESTYankNormalisesVersion: `drok package yank pkg@1.0-1`
+// reaches the stored 1.0.post1, as pip users write versions either way.
+func TestPyPIRESTYankNormalisesVersion(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	fn, data := pypi.BuildWheel(t, pypi.DistSpec{Name: "post", Version: "1.0.post1"})
+	if st, body := f.post(t, f.srv.AdminToken, wheelFields("post", "1.0.post1"), fn, data); st != http.StatusOK {
+		t.Fatalf("upload: %d %s", st, body)
+	}
+	v, err := f.srv.Client.Yank(context.Background(), "pypi", "acme", client.YankRequest{Name: "post", Version: "1.0-1", Yank: true, Reason: "typo"})
+	if err != nil {
+		t.Fatalf("yank 1.0-1: %v", err)
+	}
+	if v.Version != "1.0.post1" || !v.Yanked {
+		t.Fatalf("yank answered %+v, want 1.0.post1 yanked", v)
+	}
+	if _, err := f.srv.Client.Yank(context.Background(), "pypi", "acme", client.YankRequest{Name: "post", Version: "not a version", Yank: true}); err == nil {
+		t.Fatal("yank of an invalid version succeeded")
+	}
+}
