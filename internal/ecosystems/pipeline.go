@@ -109,25 +109,9 @@ func (p *Pipeline) Publish(ctx context.Context, pr Principal, req PublishRequest
 			return err
 		}
 		now := time.Now().UTC()
-		pkg, err := tx.Package(req.Key)
-		isNew := errors.Is(err, store.ErrNotFound)
-		if err != nil && !isNew {
+		pkg, err := p.packageFor(tx, pr, req, now)
+		if err != nil {
 			return err
-		}
-		if isNew {
-			pkg = store.Package{PackageKey: req.Key, DisplayName: req.DisplayName, Created: now}
-			if pkg.DisplayName == "" {
-				pkg.DisplayName = req.Key.Name
-			}
-		}
-		if isNew {
-			// Only a new package links itself; moving an existing one is
-			// `drok package link`, which needs admin rights.
-			repo, err := p.autoLink(tx, pr, req)
-			if err != nil {
-				return err
-			}
-			pkg.Repo = repo
 		}
 
 		existing, err := tx.Version(req.Key, req.Version)
@@ -170,35 +154,61 @@ func (p *Pipeline) Publish(ctx context.Context, pr Principal, req PublishRequest
 				return err
 			}
 		}
-		if err := tx.PutVersion(v); err != nil {
-			return err
-		}
-		for tag, ver := range req.Tags {
-			if pkg.Tags == nil {
-				pkg.Tags = map[string]string{}
-			}
-			pkg.Tags[tag] = ver
-		}
-		if req.UpdatePackage != nil {
-			if err := req.UpdatePackage(&pkg); err != nil {
-				return err
-			}
-		}
-		pkg.Updated = now
-		pkg.Rev++
-		if err := tx.PutPackage(pkg); err != nil {
-			return err
-		}
-		if _, err := tx.AppendEvent(event(store.EventPublished, pkg, req.Version, pr)); err != nil {
-			return err
-		}
-		res = PublishResult{Package: pkg, Version: v}
-		return nil
+		res, err = commitVersion(tx, pr, req, pkg, v, now, true)
+		return err
 	})
 	if err != nil {
 		return PublishResult{}, fmt.Errorf("publish %s %s@%s: %w", req.Key.Ecosystem, req.Key.Name, req.Version, err)
 	}
 	return res, nil
+}
+
+// packageFor loads the package req publishes into, or a new record for a
+// first publish. Only a new package links itself (autoLink); moving an
+// existing one is `drok package link`, which needs admin rights.
+func (p *Pipeline) packageFor(tx store.Tx, pr Principal, req PublishRequest, now time.Time) (store.Package, error) {
+	pkg, err := tx.Package(req.Key)
+	if !errors.Is(err, store.ErrNotFound) {
+		return pkg, err
+	}
+	pkg = store.Package{PackageKey: req.Key, DisplayName: req.DisplayName, Created: now}
+	if pkg.DisplayName == "" {
+		pkg.DisplayName = req.Key.Name
+	}
+	pkg.Repo, err = p.autoLink(tx, pr, req)
+	return pkg, err
+}
+
+// commitVersion writes version v and package pkg with req's tags and
+// package update, bumps the package revision and, when published is
+// set, appends the published event to the outbox: the common end of
+// every publish transaction.
+func commitVersion(tx store.Tx, pr Principal, req PublishRequest, pkg store.Package, v store.Version, now time.Time, published bool) (PublishResult, error) {
+	if err := tx.PutVersion(v); err != nil {
+		return PublishResult{}, err
+	}
+	for tag, ver := range req.Tags {
+		if pkg.Tags == nil {
+			pkg.Tags = map[string]string{}
+		}
+		pkg.Tags[tag] = ver
+	}
+	if req.UpdatePackage != nil {
+		if err := req.UpdatePackage(&pkg); err != nil {
+			return PublishResult{}, err
+		}
+	}
+	pkg.Updated = now
+	pkg.Rev++
+	if err := tx.PutPackage(pkg); err != nil {
+		return PublishResult{}, err
+	}
+	if published {
+		if _, err := tx.AppendEvent(event(store.EventPublished, pkg, req.Version, pr)); err != nil {
+			return PublishResult{}, err
+		}
+	}
+	return PublishResult{Package: pkg, Version: v}, nil
 }
 
 var errIdentical = errors.New("identical files already published")

@@ -44,19 +44,9 @@ func (p *Pipeline) PutFiles(ctx context.Context, pr Principal, req PublishReques
 			return err
 		}
 		now := time.Now().UTC()
-		pkg, err := tx.Package(req.Key)
-		isNew := errors.Is(err, store.ErrNotFound)
-		if err != nil && !isNew {
+		pkg, err := p.packageFor(tx, pr, req, now)
+		if err != nil {
 			return err
-		}
-		if isNew {
-			pkg = store.Package{PackageKey: req.Key, DisplayName: req.DisplayName, Created: now}
-			if pkg.DisplayName == "" {
-				pkg.DisplayName = req.Key.Name
-			}
-			if pkg.Repo, err = p.autoLink(tx, pr, req); err != nil {
-				return err
-			}
 		}
 		v, err := tx.Version(req.Key, req.Version)
 		newVersion := false
@@ -93,32 +83,8 @@ func (p *Pipeline) PutFiles(ctx context.Context, pr Principal, req PublishReques
 		if req.Meta != nil {
 			v.Meta = req.Meta
 		}
-		if err := tx.PutVersion(v); err != nil {
-			return err
-		}
-		for tag, ver := range req.Tags {
-			if pkg.Tags == nil {
-				pkg.Tags = map[string]string{}
-			}
-			pkg.Tags[tag] = ver
-		}
-		if req.UpdatePackage != nil {
-			if err := req.UpdatePackage(&pkg); err != nil {
-				return err
-			}
-		}
-		pkg.Updated = now
-		pkg.Rev++
-		if err := tx.PutPackage(pkg); err != nil {
-			return err
-		}
-		if newVersion {
-			if _, err := tx.AppendEvent(event(store.EventPublished, pkg, req.Version, pr)); err != nil {
-				return err
-			}
-		}
-		res = PublishResult{Package: pkg, Version: v}
-		return nil
+		res, err = commitVersion(tx, pr, req, pkg, v, now, newVersion)
+		return err
 	})
 	if err != nil {
 		return PublishResult{}, fmt.Errorf("publish %s %s@%s: %w", req.Key.Ecosystem, req.Key.Name, req.Version, err)
