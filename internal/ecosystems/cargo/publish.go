@@ -27,47 +27,16 @@ func (u *upload) discard() {
 	}
 }
 
-type inspection struct {
-	info CrateInfo
-	err  error
-}
-
 // stageCrate streams r into the blob store's staging area while hashing
 // and inspecting it. Nothing becomes visible until the caller commits.
 func stageCrate(ctx context.Context, blobs store.Blobs, r io.Reader) (*upload, error) {
-	pr, pw := io.Pipe()
-	inspected := make(chan inspection, 1)
-	go func() {
-		info, err := InspectCrate(pr, DefaultCrateLimits)
-		inspected <- inspection{info, err}
-		if err != nil {
-			pr.CloseWithError(err)
-			return
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	staged, stageErr := blobs.Stage(ctx, io.TeeReader(r, pw), "")
-	var res inspection
-	select {
-	case res = <-inspected:
-		pw.CloseWithError(stageErr)
-	default:
-		pw.CloseWithError(stageErr)
-		res = <-inspected
-		if stageErr != nil {
-			res.err = nil // the inspector only saw the end of the data
-		}
+	staged, info, err := ecosystems.StageInspected(ctx, blobs, r, "crate", func(r io.Reader) (CrateInfo, error) {
+		return InspectCrate(r, DefaultCrateLimits)
+	})
+	if err != nil {
+		return nil, err
 	}
-	if res.err != nil {
-		if staged != nil {
-			staged.Discard()
-		}
-		return nil, res.err
-	}
-	if stageErr != nil {
-		return nil, fmt.Errorf("store crate: %w", stageErr)
-	}
-	return &upload{staged: staged, blob: staged.Info(), info: res.info}, nil
+	return &upload{staged: staged, blob: staged.Info(), info: info}, nil
 }
 
 // packageMeta is drok's package-level Cargo metadata.

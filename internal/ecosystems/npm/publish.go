@@ -32,53 +32,20 @@ func (u *upload) discard() {
 	}
 }
 
-type inspection struct {
-	info TarballInfo
-	err  error
-}
-
 // storeTarball streams r into the blob store's staging area while hashing
 // it and inspecting it as an npm tarball, holding only small buffers in
 // memory. Nothing becomes visible in the store: the caller validates the
 // publish, then commits the upload (see commit) or discards it. An invalid
 // tarball is refused and nothing is kept.
 func storeTarball(ctx context.Context, blobs store.Blobs, r io.Reader) (*upload, error) {
-	pr, pw := io.Pipe()
-	inspected := make(chan inspection, 1)
-	go func() {
-		info, err := InspectTarball(pr, DefaultTarballLimits)
-		// Report before unblocking the writer, so that an inspection error
-		// is seen as the cause of the write error it provokes.
-		inspected <- inspection{info, err}
-		if err != nil {
-			pr.CloseWithError(err)
-			return
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
 	h := NewHasher()
-	staged, stageErr := blobs.Stage(ctx, io.TeeReader(r, io.MultiWriter(h, pw)), "")
-	var res inspection
-	select {
-	case res = <-inspected: // the inspection ended on its own
-		pw.CloseWithError(stageErr)
-	default:
-		pw.CloseWithError(stageErr)
-		res = <-inspected
-		if stageErr != nil {
-			res.err = nil // the inspector only saw the end of the data
-		}
+	staged, info, err := ecosystems.StageInspected(ctx, blobs, io.TeeReader(r, h), "tarball", func(r io.Reader) (TarballInfo, error) {
+		return InspectTarball(r, DefaultTarballLimits)
+	})
+	if err != nil {
+		return nil, err
 	}
-	if res.err != nil {
-		if staged != nil {
-			staged.Discard()
-		}
-		return nil, res.err
-	}
-	if stageErr != nil {
-		return nil, fmt.Errorf("store tarball: %w", stageErr)
-	}
-	return &upload{staged: staged, blob: staged.Info(), digests: h.Sum(), info: res.info}, nil
+	return &upload{staged: staged, blob: staged.Info(), digests: h.Sum(), info: info}, nil
 }
 
 // file returns the store.File record of an uploaded tarball.
