@@ -4,14 +4,12 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,41 +19,14 @@ import (
 
 	"github.com/drok-dev/drok/internal/daemon"
 	"github.com/drok-dev/drok/internal/daemon/client"
+	"github.com/drok-dev/drok/internal/daemon/daemontest"
 )
 
 // TestMain lets the test binary act as a daemon child process, so that a
 // test can kill -9 a real daemon.
 func TestMain(m *testing.M) {
-	if dir := os.Getenv("DROK_CRASH_CHILD_DATA"); dir != "" {
-		err := daemon.Run(context.Background(), daemon.Config{Addr: "127.0.0.1:0", DataDir: dir, Stderr: io.Discard})
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	daemontest.RunChild()
 	os.Exit(m.Run())
-}
-
-func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
-	t.Helper()
-	_ = os.Remove(filepath.Join(dir, daemon.AddrFile))
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "DROK_CRASH_CHILD_DATA="+dir)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(filepath.Join(dir, daemon.AddrFile)); err == nil && len(b) > 0 {
-			return cmd, strings.TrimSpace(string(b))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("child daemon never wrote its address")
-	return nil, ""
 }
 
 func npmTarball(t *testing.T, name, version string, padding int) []byte {
@@ -84,7 +55,7 @@ func npmTarball(t *testing.T, name, version string, padding int) []byte {
 // reclaimed (RELIABILITY 22).
 func TestKill9DuringPublishes(t *testing.T) {
 	dir := t.TempDir()
-	cmd, url := startChild(t, dir)
+	cmd, url := daemontest.StartChild(t, dir)
 	tok, err := os.ReadFile(filepath.Join(dir, daemon.AdminTokenFile))
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +105,7 @@ func TestKill9DuringPublishes(t *testing.T) {
 		t.Fatalf("only %d publishes acknowledged before the kill; test too short", len(acked))
 	}
 
-	_, url = startChild(t, dir)
+	_, url = daemontest.StartChild(t, dir)
 	c = client.New(url, strings.TrimSpace(string(tok)))
 	if entries, _ := os.ReadDir(filepath.Join(dir, daemon.BlobDir, "tmp")); len(entries) != 0 {
 		t.Errorf("%d stray temp files survived the restart", len(entries))

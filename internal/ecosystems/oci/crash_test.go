@@ -3,9 +3,7 @@ package oci_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,41 +13,14 @@ import (
 
 	"github.com/drok-dev/drok/internal/daemon"
 	"github.com/drok-dev/drok/internal/daemon/client"
+	"github.com/drok-dev/drok/internal/daemon/daemontest"
 )
 
 // TestMain lets the test binary act as a daemon child process, so that a
 // test can kill -9 a real daemon.
 func TestMain(m *testing.M) {
-	if dir := os.Getenv("DROK_OCI_CRASH_CHILD_DATA"); dir != "" {
-		err := daemon.Run(context.Background(), daemon.Config{Addr: "127.0.0.1:0", DataDir: dir, Stderr: io.Discard})
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	daemontest.RunChild()
 	os.Exit(m.Run())
-}
-
-func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
-	t.Helper()
-	_ = os.Remove(filepath.Join(dir, daemon.AddrFile))
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "DROK_OCI_CRASH_CHILD_DATA="+dir)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(filepath.Join(dir, daemon.AddrFile)); err == nil && len(b) > 0 {
-			return cmd, strings.TrimSpace(string(b))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("child daemon never wrote its address")
-	return nil, ""
 }
 
 // TestKill9DuringPushes is RELIABILITY 22 for OCI: a daemon killed with
@@ -58,7 +29,7 @@ func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
 // temporary files are reclaimed.
 func TestKill9DuringPushes(t *testing.T) {
 	dir := t.TempDir()
-	cmd, base := startChild(t, dir)
+	cmd, base := daemontest.StartChild(t, dir)
 	tokb, err := os.ReadFile(filepath.Join(dir, daemon.AdminTokenFile))
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +79,7 @@ func TestKill9DuringPushes(t *testing.T) {
 	if len(done) == 0 {
 		t.Fatal("no push was acknowledged before the kill")
 	}
-	_, base = startChild(t, dir)
+	_, base = daemontest.StartChild(t, dir)
 	g = reg{base: base}
 	for _, a := range done {
 		r := g.do(t, "GET", "/v2/acme/crash/manifests/"+a.tag, tok, nil, nil)
