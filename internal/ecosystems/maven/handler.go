@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,10 +52,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch q.route.Kind {
 	case RouteInvalid:
-		writeText(w, http.StatusBadRequest, q.route.Err.Error())
+		ecosystems.WriteText(w, http.StatusBadRequest, q.route.Err.Error())
 		return
 	case RouteUnknown:
-		writeText(w, http.StatusNotFound, "not found: not a Maven repository path")
+		ecosystems.WriteText(w, http.StatusNotFound, "not found: not a Maven repository path")
 		return
 	}
 	switch r.Method {
@@ -64,7 +65,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.put(q)
 	default:
 		w.Header().Set("Allow", "GET, HEAD, PUT")
-		writeText(w, http.StatusMethodNotAllowed, "method not allowed")
+		ecosystems.WriteText(w, http.StatusMethodNotAllowed, "method not allowed")
 	}
 }
 
@@ -75,34 +76,18 @@ func (h *handler) toREST(q *request) {
 		h.env.REST.ServeHTTP(q.w, q.r)
 		return
 	}
-	writeText(q.w, http.StatusNotFound, "not found")
-}
-
-func writeText(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, msg+"\n")
+	ecosystems.WriteText(q.w, http.StatusNotFound, "not found")
 }
 
 // fail writes err as status + text. Callers that must log in get the
 // Basic challenge Maven waits for before it sends credentials.
 func (h *handler) fail(q *request, err error) {
-	status := ecosystems.HTTPStatus(err)
-	msg := ecosystems.PublicMessage(err)
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than the limit of %d bytes", mbe.Limit)
-	case errors.Is(err, ecosystems.ErrLoginRequired):
-		msg = "authentication required: put a drok token in settings.xml (`drok setup maven`)"
-	case status == http.StatusInternalServerError && h.env != nil && h.env.Log != nil:
-		h.env.Log.Error("maven request failed", "method", q.r.Method, "path", q.r.URL.Path, "err", err)
+	var log *slog.Logger
+	if h.env != nil {
+		log = h.env.Log
 	}
-	if status == http.StatusUnauthorized {
-		q.w.Header().Set("WWW-Authenticate", `Basic realm="drok"`)
-	}
-	writeText(q.w, status, msg)
+	ecosystems.FailText(q.w, q.r, log, err, ecosystems.TextHints{Ecosystem: "maven",
+		LoginRequired: "authentication required: put a drok token in settings.xml (`drok setup maven`)"})
 }
 
 // state returns package k as rendered at its current revision, after the
@@ -246,7 +231,7 @@ func (h *handler) put(q *request) {
 			h.fail(q, fmt.Errorf("%w: metadata larger than %d bytes", ecosystems.ErrTooLarge, maxIgnored))
 			return
 		}
-		writeText(q.w, http.StatusCreated, "accepted; drok generates "+MetadataFile+" itself")
+		ecosystems.WriteText(q.w, http.StatusCreated, "accepted; drok generates "+MetadataFile+" itself")
 	case rt.Checksum != "":
 		h.putChecksum(q)
 	default:
@@ -277,7 +262,7 @@ func (h *handler) putChecksum(q *request) {
 			store.ErrInvalid, rt.File, rt.Checksum, got, want))
 		return
 	}
-	writeText(q.w, http.StatusCreated, "checksum verified")
+	ecosystems.WriteText(q.w, http.StatusCreated, "checksum verified")
 }
 
 // storedFile looks up the route's file in its live version with one
@@ -400,7 +385,7 @@ func (h *handler) putFile(q *request) {
 		h.fail(q, err)
 		return
 	}
-	writeText(q.w, http.StatusCreated, "stored "+rt.File)
+	ecosystems.WriteText(q.w, http.StatusCreated, "stored "+rt.File)
 }
 
 // raiseLatest returns a package update that points the "latest" tag

@@ -98,7 +98,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	get := m == http.MethodGet || m == http.MethodHead
 	switch k := q.route.Kind; {
 	case k == RouteInvalid:
-		writeText(w, http.StatusBadRequest, q.route.Err.Error())
+		ecosystems.WriteText(w, http.StatusBadRequest, q.route.Err.Error())
 	case k == RouteRoot && get:
 		h.static(q, "application/xml;charset=utf-8", h.staticDoc(q, "svc", ServiceDocument))
 	case (k == RouteRoot || k == RoutePublish) && m == http.MethodPut:
@@ -136,44 +136,26 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.env.REST.ServeHTTP(w, r)
 			return
 		}
-		writeText(w, http.StatusNotFound, "no NuGet route for "+r.URL.Path)
+		ecosystems.WriteText(w, http.StatusNotFound, "no NuGet route for "+r.URL.Path)
 	default:
-		writeText(w, http.StatusMethodNotAllowed, "method "+m+" not allowed here")
+		ecosystems.WriteText(w, http.StatusMethodNotAllowed, "method "+m+" not allowed here")
 	}
-}
-
-func writeText(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = fmt.Fprintln(w, msg)
 }
 
 // fail writes err as status + text. Anonymous callers who would need to
 // log in get 401 with a Basic challenge: NuGet clients send the
 // credentials of nuget.config only after it.
 func (h *handler) fail(q *request, err error) {
-	status := ecosystems.HTTPStatus(err)
-	msg := ecosystems.PublicMessage(err)
-	switch {
-	case errors.Is(err, ecosystems.ErrBadToken):
-		msg = "invalid, expired or revoked token: " + msg
-		q.w.Header().Set("WWW-Authenticate", `Basic realm="drok"`)
-	case errors.Is(err, ecosystems.ErrLoginRequired):
-		msg = "authentication required: run `drok setup nuget` or pass a drok token as the API key / password"
-		q.w.Header().Set("WWW-Authenticate", `Basic realm="drok"`)
-	case status == http.StatusNotFound:
-		msg = "not found"
-		if q.route.ID != "" {
-			msg = fmt.Sprintf("package %s not found", q.route.ID)
-			if q.route.Version != "" {
-				msg = fmt.Sprintf("package %s %s not found", q.route.ID, q.route.Version)
-			}
+	hints := ecosystems.TextHints{Ecosystem: "nuget",
+		LoginRequired: "authentication required: run `drok setup nuget` or pass a drok token as the API key / password",
+		NotFound:      "not found"}
+	if q.route.ID != "" {
+		hints.NotFound = fmt.Sprintf("package %s not found", q.route.ID)
+		if q.route.Version != "" {
+			hints.NotFound = fmt.Sprintf("package %s %s not found", q.route.ID, q.route.Version)
 		}
-	case status == http.StatusInternalServerError && h.env.Log != nil:
-		h.env.Log.Error("nuget request failed", "method", q.r.Method, "path", q.r.URL.Path, "err", err)
 	}
-	writeText(q.w, status, msg)
+	ecosystems.FailText(q.w, q.r, h.env.Log, err, hints)
 }
 
 var (
@@ -428,7 +410,7 @@ func (h *handler) v2Feed(q *request) {
 	}
 	entries, total, err := v2Query(q.route, qs, v2Entries(views, semver2))
 	if err != nil {
-		writeText(q.w, http.StatusBadRequest, err.Error())
+		ecosystems.WriteText(q.w, http.StatusBadRequest, err.Error())
 		return
 	}
 	if q.route.Count {

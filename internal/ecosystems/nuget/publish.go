@@ -42,13 +42,13 @@ func (h *handler) push(q *request, symbols bool) {
 	}
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			writeText(q.w, http.StatusConflict, "the package version already exists (or was deleted): "+ecosystems.PublicMessage(err))
+			ecosystems.WriteText(q.w, http.StatusConflict, "the package version already exists (or was deleted): "+ecosystems.PublicMessage(err))
 			return
 		}
 		h.fail(q, err)
 		return
 	}
-	writeText(q.w, http.StatusCreated, "created")
+	ecosystems.WriteText(q.w, http.StatusCreated, "created")
 }
 
 // uploadBody returns the package bytes of a push: the first file part of a

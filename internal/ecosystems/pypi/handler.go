@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
@@ -17,9 +16,6 @@ import (
 
 // pageCacheBytes is the approximate memory budget of rendered pages.
 const pageCacheBytes = 128 << 20
-
-// realm is the HTTP Basic realm of the challenge.
-const realm = `Basic realm="drok"`
 
 type handler struct {
 	env   *ecosystems.Env
@@ -107,51 +103,28 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.env.REST.ServeHTTP(w, r)
 			return
 		}
-		writeText(w, http.StatusNotFound, "not found")
+		ecosystems.WriteText(w, http.StatusNotFound, "not found")
 	}
 }
 
 func notAllowed(w http.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)
-	writeText(w, http.StatusMethodNotAllowed, "method not allowed")
+	ecosystems.WriteText(w, http.StatusMethodNotAllowed, "method not allowed")
 }
 
 // writeText writes a plain-text message, the PyPI servers' error format.
-func writeText(w http.ResponseWriter, status int, msg string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(msg)+1))
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, msg+"\n")
-}
-
 // fail writes err as status + text. Callers who must log in (anonymous,
 // or with a bad token) get 401 with a Basic challenge so pip and twine
 // send or ask for credentials.
 func (h *handler) fail(q *request, err error) {
-	status := ecosystems.HTTPStatus(err)
-	msg := ecosystems.PublicMessage(err)
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than the limit of %d bytes", mbe.Limit)
-	case errors.Is(err, ecosystems.ErrBadToken):
-		msg = "invalid, expired or revoked token: create a new one with `drok token create` and run `drok setup pip`"
-	case errors.Is(err, ecosystems.ErrLoginRequired):
-		msg = "authentication required: use __token__ as the user name and a drok token as the password (`drok setup pip`)"
-	case status == http.StatusNotFound:
-		msg = "not found"
-		if q.route.Name != "" {
-			msg = fmt.Sprintf("project %s not found", NormalizeName(q.route.Name))
-		}
-	case status == http.StatusInternalServerError && h.env.Log != nil:
-		h.env.Log.Error("pypi request failed", "method", q.r.Method, "path", q.r.URL.Path, "err", err)
+	hints := ecosystems.TextHints{Ecosystem: "pypi",
+		BadToken:      "create a new one with `drok token create` and run `drok setup pip`",
+		LoginRequired: "authentication required: use __token__ as the user name and a drok token as the password (`drok setup pip`)",
+		NotFound:      "not found"}
+	if q.route.Name != "" {
+		hints.NotFound = fmt.Sprintf("project %s not found", NormalizeName(q.route.Name))
 	}
-	if status == http.StatusUnauthorized {
-		q.w.Header().Set("WWW-Authenticate", realm)
-	}
-	writeText(q.w, status, msg)
+	ecosystems.FailText(q.w, q.r, h.env.Log, err, hints)
 }
 
 // upload handles twine's POST (legacy API, :action=file_upload).
@@ -209,7 +182,7 @@ func (h *handler) upload(q *request) {
 		return
 	}
 	if identical {
-		writeText(q.w, http.StatusOK, "OK (identical file already uploaded)")
+		ecosystems.WriteText(q.w, http.StatusOK, "OK (identical file already uploaded)")
 		return
 	}
 	in, err := inspect(staged, dist, form)
@@ -221,7 +194,7 @@ func (h *handler) upload(q *request) {
 		h.fail(q, err)
 		return
 	}
-	writeText(q.w, http.StatusOK, "OK")
+	ecosystems.WriteText(q.w, http.StatusOK, "OK")
 }
 
 // serve writes a rendered page with ETag / If-None-Match and gzip.
@@ -232,7 +205,7 @@ func serve(q *request, doc *rendered, ctype string) {
 func (h *handler) negotiate(q *request) (Format, bool) {
 	f, ok := Negotiate(q.r.Header.Get("Accept"), q.r.URL.Query().Get("format"))
 	if !ok {
-		writeText(q.w, http.StatusNotAcceptable, "none of the accepted media types is served; use "+typeJSON+", "+typeHTMLv1+" or text/html")
+		ecosystems.WriteText(q.w, http.StatusNotAcceptable, "none of the accepted media types is served; use "+typeJSON+", "+typeHTMLv1+" or text/html")
 	}
 	return f, ok
 }
@@ -336,7 +309,7 @@ func (h *handler) file(q *request) {
 		return err
 	})
 	notFound := func() {
-		writeText(q.w, http.StatusNotFound, fmt.Sprintf("file %s not found", truncate(q.route.Filename)))
+		ecosystems.WriteText(q.w, http.StatusNotFound, fmt.Sprintf("file %s not found", truncate(q.route.Filename)))
 	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && v.IsDeleted()) {
 		notFound()

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
 )
 
@@ -70,7 +71,7 @@ func (h *handler) projectJSON(q *request) {
 		}
 	}
 	if chosen == nil {
-		writeText(q.w, http.StatusNotFound, fmt.Sprintf("project %s has no version %s", k.Name, truncate(q.route.Version)))
+		ecosystems.WriteText(q.w, http.StatusNotFound, fmt.Sprintf("project %s has no version %s", k.Name, truncate(q.route.Version)))
 		return
 	}
 	vm := decodeVersionMeta(chosen.Meta)
