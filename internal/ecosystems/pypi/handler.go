@@ -19,7 +19,7 @@ const pageCacheBytes = 128 << 20
 
 type handler struct {
 	env   *ecosystems.Env
-	pages *pageCache
+	pages *ecosystems.RevCache[*pageState]
 	roots *store.GenCache[rootKey, *rendered]
 }
 
@@ -32,7 +32,7 @@ type rootKey struct {
 }
 
 func newHandler(env *ecosystems.Env) *handler {
-	return &handler{env: env, pages: newPageCache(pageCacheBytes),
+	return &handler{env: env, pages: ecosystems.NewRevCache[*pageState](pageCacheBytes),
 		roots: store.NewGenCache[rootKey, *rendered](env.Pipeline.Index, 10000)}
 }
 
@@ -263,7 +263,7 @@ func (h *handler) state(q *request) (*pageState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st := h.pages.get(k, pkg.Rev); st != nil {
+	if st, rev, ok := h.pages.Get(k); ok && rev == pkg.Rev {
 		return st, nil
 	}
 	res, err := h.env.Pipeline.Resolve(q.ctx, q.pr, k)
@@ -271,7 +271,7 @@ func (h *handler) state(q *request) (*pageState, error) {
 		return nil, err
 	}
 	st := &pageState{rev: res.Package.Rev, proj: NewProject(res.Package, res.Versions)}
-	h.pages.put(k, st)
+	h.pages.Put(k, st, st.rev, pageSize(st))
 	return st, nil
 }
 

@@ -304,7 +304,6 @@ type pageState struct {
 	proj *Project
 	once [numFormats]sync.Once
 	docs [numFormats]*rendered
-	size int64
 }
 
 func (st *pageState) render(f Format) *rendered {
@@ -322,47 +321,5 @@ func (st *pageState) render(f Format) *rendered {
 	return st.docs[f]
 }
 
-// pageCache keeps the latest pageState of recently read projects within
-// an approximate byte budget. Entries are validated by revision after the
-// access check, so they never need invalidation.
-type pageCache struct {
-	mu    sync.Mutex
-	m     map[store.PackageKey]*pageState
-	bytes int64
-	max   int64
-}
-
-func newPageCache(max int64) *pageCache {
-	return &pageCache{m: map[store.PackageKey]*pageState{}, max: max}
-}
-
-func (c *pageCache) get(k store.PackageKey, rev int64) *pageState {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.m[k]; st != nil && st.rev == rev {
-		return st
-	}
-	return nil
-}
-
-func (c *pageCache) put(k store.PackageKey, st *pageState) {
-	st.size = int64(len(st.proj.files))*900 + 4096
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[k]; ok {
-		if old.rev > st.rev {
-			return
-		}
-		c.bytes -= old.size
-		delete(c.m, k)
-	}
-	for c.bytes+st.size > c.max && len(c.m) > 0 {
-		for ek, e := range c.m {
-			c.bytes -= e.size
-			delete(c.m, ek)
-			break
-		}
-	}
-	c.m[k] = st
-	c.bytes += st.size
-}
+// pageSize estimates the memory a cached page state holds.
+func pageSize(st *pageState) int64 { return int64(len(st.proj.files))*900 + 4096 }
