@@ -13,12 +13,12 @@ import (
 
 type handler struct {
 	env   *ecosystems.Env
-	index *indexCache
+	index *ecosystems.RevCache[*indexFile]
 	orgs  *store.GenCache[string, orgFacts]
 }
 
 func newHandler(env *ecosystems.Env) *handler {
-	return &handler{env: env, index: newIndexCache(indexCacheBytes),
+	return &handler{env: env, index: ecosystems.NewRevCache[*indexFile](indexCacheBytes),
 		orgs: store.NewGenCache[string, orgFacts](env.Pipeline.Index, 10000)}
 }
 

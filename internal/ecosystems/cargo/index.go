@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
@@ -164,46 +163,6 @@ func newIndexFile(rev int64, body []byte, modified time.Time) *indexFile {
 
 func (f *indexFile) size() int64 { return int64(len(f.body)+len(f.gz)) + 256 }
 
-// indexCache keeps the latest rendering of recently read crates; entries
-// are checked against the package revision after the access check.
-type indexCache struct {
-	mu    sync.Mutex
-	m     map[store.PackageKey]*indexFile
-	bytes int64
-	max   int64
-}
-
-func newIndexCache(max int64) *indexCache {
-	return &indexCache{m: map[store.PackageKey]*indexFile{}, max: max}
-}
-
-func (c *indexCache) get(k store.PackageKey) *indexFile {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[k]
-}
-
-func (c *indexCache) put(k store.PackageKey, f *indexFile) {
-	size := f.size()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[k]; ok {
-		if old.rev > f.rev {
-			return
-		}
-		c.bytes -= old.size()
-	}
-	for c.bytes+size > c.max && len(c.m) > 0 {
-		for ek, e := range c.m {
-			c.bytes -= e.size()
-			delete(c.m, ek)
-			break
-		}
-	}
-	c.m[k] = f
-	c.bytes += size
-}
-
 // versionMeta is what drok stores per crate version.
 type versionMeta struct {
 	Index       IndexEntry `json:"index"`
@@ -244,8 +203,8 @@ func (h *handler) indexFile(q *request) {
 		h.fail(q, err)
 		return
 	}
-	f := h.index.get(k)
-	if f == nil || f.rev != pkg.Rev {
+	f, rev, ok := h.index.Get(k)
+	if !ok || rev != pkg.Rev {
 		res, err := h.env.Pipeline.Resolve(q.r.Context(), q.pr, k)
 		if err != nil {
 			h.fail(q, err)
@@ -261,7 +220,7 @@ func (h *handler) indexFile(q *request) {
 			return
 		}
 		f = newIndexFile(res.Package.Rev, body, res.Package.Updated)
-		h.index.put(k, f)
+		h.index.Put(k, f, f.rev, f.size())
 	}
 	serveIndex(q.w, q.r, f)
 }
