@@ -25,7 +25,7 @@ func TestMergeNpmrc(t *testing.T) {
 			existing: "# mine\n@other:registry=https://npm.other.example/\n//npm.other.example/:_authToken=keep\n",
 			want:     "# mine\n@other:registry=https://npm.other.example/\n//npm.other.example/:_authToken=keep\n" + want},
 		{name: "replaces in place",
-			existing: "save-exact=true\nregistry=https://registry.npmjs.org/\n//127.0.0.1:5873/api/v1/packages/npm/acme/:_authToken=drok_old\nfund=false\n",
+			existing: "save-exact=true\nregistry=https://registry.example.test/\n//127.0.0.1:5873/api/v1/packages/npm/acme/:_authToken=drok_old\nfund=false\n",
 			want: "save-exact=true\nregistry=http://127.0.0.1:5873/api/v1/packages/npm/acme/\n" +
 				"//127.0.0.1:5873/api/v1/packages/npm/acme/:_authToken=drok_new\nfund=false\n"},
 		{name: "spaces around = and duplicates",

@@ -64,10 +64,6 @@ func ServiceIndex(root string) []byte {
 	b, _ := json.Marshal(map[string]any{
 		"version":   "3.0.0",
 		"resources": rs,
-		"@context": map[string]string{
-			"@vocab":  "http://schema.nuget.org/services#",
-			"comment": "http://www.w3.org/2000/01/rdf-schema#comment",
-		},
 	})
 	return b
 }
@@ -253,7 +249,7 @@ func (pv *pkgView) regPageDoc(u urls, lo, hi string) []byte {
 func (pv *pkgView) regLeafDoc(u urls, vv *verView) []byte {
 	l := pv.leaf(u, vv)
 	listed := vv.listed
-	doc := regLeaf{ID: l.ID, Type: []string{"Package", "http://schema.nuget.org/catalog#Permalink"}, Listed: &listed,
+	doc := regLeaf{ID: l.ID, Type: []string{"Package"}, Listed: &listed,
 		PackageContent: l.PackageContent, Published: vv.publishedString(), Registration: l.Registration}
 	b, _ := json.Marshal(doc)
 	return b

@@ -200,7 +200,7 @@ func TestParseImageRef(t *testing.T) {
 		{"app:1.0", "app", "1.0", true},
 		{"127.0.0.1:5873/acme/app:2", "app", "2", true},
 		{"example.test/acme/tools/cli:0.9", "tools/cli", "0.9", true},
-		{"docker.io/library/alpine:3", "alpine", "3", true},
+		{"registry.example.test/library/alpine:3", "alpine", "3", true},
 		{"localhost/x/y", "x/y", "latest", true},
 		{"Bad Name", "", "", false},
 	}
