@@ -51,9 +51,7 @@ func newFixture(t *testing.T) *fixture {
 
 // cargoUser is a CARGO_HOME configured for the fixture's registry only.
 type cargoUser struct {
-	t      *testing.T
-	bin    string
-	env    []string
+	*daemontest.Tool
 	target string
 }
 
@@ -103,39 +101,7 @@ progress.when = "never"
 	if token != "" {
 		env = append(env, "CARGO_REGISTRIES_DROK_TOKEN="+token)
 	}
-	return &cargoUser{t: t, bin: bin, env: env, target: filepath.Join(home, "target")}
-}
-
-func (c *cargoUser) run(dir string, args ...string) (string, error) {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, c.bin, args...)
-	cmd.Dir = dir
-	cmd.Env = c.env
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
-func (c *cargoUser) must(dir string, args ...string) string {
-	c.t.Helper()
-	out, err := c.run(dir, args...)
-	if err != nil {
-		c.t.Fatalf("cargo %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return out
-}
-
-func (c *cargoUser) mustFail(dir, want string, args ...string) string {
-	c.t.Helper()
-	out, err := c.run(dir, args...)
-	if err == nil {
-		c.t.Fatalf("cargo %s succeeded, want failure containing %q\n%s", strings.Join(args, " "), want, out)
-	}
-	if !strings.Contains(out, want) {
-		c.t.Fatalf("cargo %s failed without %q:\n%s", strings.Join(args, " "), want, out)
-	}
-	return out
+	return &cargoUser{Tool: &daemontest.Tool{T: t, Bin: bin, Env: env, Timeout: 3 * time.Minute}, target: filepath.Join(home, "target")}
 }
 
 // writeProject writes files (path → content) below a new directory.
@@ -219,12 +185,12 @@ func TestCargoEndToEnd(t *testing.T) {
 	c := f.cargoAs(t, f.srv.AdminToken)
 
 	base := baseUtil(t, "0.1.0", "")
-	c.must(base, "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
+	c.Must(base, "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
 	tiny := writeProject(t, map[string]string{
 		"Cargo.toml": "[package]\nname = \"Tiny_Opt\"\nversion = \"1.0.0+build.7\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"optional\"\n",
 		"src/lib.rs": "pub fn version() -> &'static str { \"tiny\" }\n",
 	})
-	c.must(tiny, "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
+	c.Must(tiny, "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
 
 	app := writeProject(t, map[string]string{
 		"Cargo.toml": `[package]
@@ -250,7 +216,7 @@ with-opt = ["dep:opt"]
 }
 `,
 	})
-	c.must(app, "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
+	c.Must(app, "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
 
 	// The index file as cargo reads it.
 	st, body := get(t, f.index+"ap/p_/app_lib", f.srv.AdminToken, nil)
@@ -262,7 +228,7 @@ with-opt = ["dep:opt"]
 	// A fresh project builds against the registry.
 	cons := consumer(t, `app_lib = { version = "0.1", registry = "drok", features = ["with-opt"] }
 `)
-	out := c.must(cons, "run", "-q")
+	out := c.Must(cons, "run", "-q")
 	t.Logf("consumer: %s", out)
 	if !strings.Contains(out, "hello from app_lib with util 0.1.0 extra 42 opt tiny") {
 		t.Fatalf("consumer output: %s", out)
@@ -271,36 +237,36 @@ with-opt = ["dep:opt"]
 	// Duplicate publish: cargo itself refuses (it reads the index); the
 	// server refuses different bytes for the same version.
 	changed := baseUtil(t, "0.1.0", "pub fn changed() {}")
-	c.mustFail(changed, "already exists", "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
+	c.MustFail(changed, "already exists", "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
 
 	// Yank: a newer version, locked by one project.
-	c.must(baseUtil(t, "0.1.1", ""), "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
+	c.Must(baseUtil(t, "0.1.1", ""), "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
 	pinned := writeProject(t, map[string]string{
 		"Cargo.toml":  "[package]\nname = \"pinned\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nbase-util = { version = \"0.1\", registry = \"drok\" }\n",
 		"src/main.rs": "fn main() { println!(\"{}\", base_util::version()); }\n",
 	})
-	c.must(pinned, "generate-lockfile")
+	c.Must(pinned, "generate-lockfile")
 	if v := lockedVersion(t, pinned, "base-util"); v != "0.1.1" {
 		t.Fatalf("locked %s, want 0.1.1", v)
 	}
-	c.must(pinned, "yank", "--registry", "drok", "--version", "0.1.1", "base-util")
+	c.Must(pinned, "yank", "--registry", "drok", "--version", "0.1.1", "base-util")
 	st, body = get(t, f.index+"ba/se/base-util", f.srv.AdminToken, nil)
 	if st != 200 || !strings.Contains(body, `"vers":"0.1.1","deps":[],"cksum"`) || !strings.Contains(body, `"yanked":true`) {
 		t.Fatalf("index after yank: %d\n%s", st, body)
 	}
-	if out := c.must(pinned, "run", "-q"); strings.TrimSpace(out) != "0.1.1" {
+	if out := c.Must(pinned, "run", "-q"); strings.TrimSpace(out) != "0.1.1" {
 		t.Fatalf("locked build of yanked version printed %q", out)
 	}
 	fresh := writeProject(t, map[string]string{
 		"Cargo.toml":  "[package]\nname = \"fresh\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nbase-util = { version = \"0.1\", registry = \"drok\" }\n",
 		"src/main.rs": "fn main() { println!(\"{}\", base_util::version()); }\n",
 	})
-	c.must(fresh, "generate-lockfile")
+	c.Must(fresh, "generate-lockfile")
 	if v := lockedVersion(t, fresh, "base-util"); v != "0.1.0" {
 		t.Fatalf("fresh resolution picked %s despite the yank, want 0.1.0", v)
 	}
-	c.must(pinned, "yank", "--registry", "drok", "--undo", "--version", "0.1.1", "base-util")
-	c.must(fresh, "update")
+	c.Must(pinned, "yank", "--registry", "drok", "--undo", "--version", "0.1.1", "base-util")
+	c.Must(fresh, "update")
 	if v := lockedVersion(t, fresh, "base-util"); v != "0.1.1" {
 		t.Fatalf("after unyank resolution picked %s, want 0.1.1", v)
 	}
@@ -310,23 +276,23 @@ with-opt = ["dep:opt"]
 		t.Fatal(err)
 	}
 	os.Remove(filepath.Join(fresh, "Cargo.lock"))
-	c.must(fresh, "generate-lockfile")
+	c.Must(fresh, "generate-lockfile")
 	if v := lockedVersion(t, fresh, "base-util"); v != "0.1.0" {
 		t.Fatalf("after REST yank resolution picked %s, want 0.1.0", v)
 	}
 
 	// Owners and search through cargo.
-	if out := c.must(app, "owner", "--registry", "drok", "--list", "app_lib"); !strings.Contains(out, "admin") {
+	if out := c.Must(app, "owner", "--registry", "drok", "--list", "app_lib"); !strings.Contains(out, "admin") {
 		t.Fatalf("cargo owner --list: %s", out)
 	}
-	if out := c.must(app, "search", "--registry", "drok", "base"); !strings.Contains(out, `base-util = "0.1.0"`) {
+	if out := c.Must(app, "search", "--registry", "drok", "base"); !strings.Contains(out, `base-util = "0.1.0"`) {
 		t.Fatalf("cargo search: %s", out)
 	}
 
 	// An anonymous cargo cannot read this org (its crates are private).
 	anon := f.cargoAs(t, "")
 	other := consumer(t, "app_lib = { version = \"0.1\", registry = \"drok\" }\n")
-	out = anon.mustFail(other, "token", "generate-lockfile")
+	out = anon.MustFail(other, "token", "generate-lockfile")
 	if strings.Contains(out, "app_lib v0.1.0") {
 		t.Fatalf("anonymous cargo resolved the private crate:\n%s", out)
 	}
@@ -344,7 +310,7 @@ with-opt = ["dep:opt"]
 func TestSetupCargoConfig(t *testing.T) {
 	f := newFixture(t)
 	c := f.cargoAs(t, "")
-	home := envValue(c.env, "CARGO_HOME")
+	home := envValue(c.Env, "CARGO_HOME")
 	target := setup.Target{Server: f.srv.URL, Org: f.org, Token: f.srv.AdminToken}
 	for file, entries := range map[string][]setup.TOMLEntry{
 		"config.toml":      setup.CargoEntries(target),
@@ -360,8 +326,8 @@ func TestSetupCargoConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c.must(baseUtil(t, "0.3.0", ""), "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
-	if out := c.must(t.TempDir(), "search", "--registry", "drok", "base-util"); !strings.Contains(out, `base-util = "0.3.0"`) {
+	c.Must(baseUtil(t, "0.3.0", ""), "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
+	if out := c.Must(t.TempDir(), "search", "--registry", "drok", "base-util"); !strings.Contains(out, `base-util = "0.3.0"`) {
 		t.Fatalf("cargo search: %s", out)
 	}
 }
@@ -390,7 +356,7 @@ func TestCargoPublicOrgAnonymous(t *testing.T) {
 		"Cargo.toml": "[package]\nname = \"open-lib\"\nversion = \"2.0.0\"\nedition = \"2021\"\nlicense = \"MIT\"\ndescription = \"public\"\n",
 		"src/lib.rs": "pub fn hello() -> String { \"hello from open-lib\".into() }\n",
 	})
-	f.cargoAs(t, f.srv.AdminToken).must(lib, "publish", "--registry", "drok", "--allow-dirty")
+	f.cargoAs(t, f.srv.AdminToken).Must(lib, "publish", "--registry", "drok", "--allow-dirty")
 	// Every dependency kind, a target-specific one and an optional one
 	// with its implicit feature: cargo's metadata agrees with its
 	// normalised Cargo.toml.
@@ -417,7 +383,7 @@ open-lib = { version = ">=2, <3", registry = "drok" }
 `,
 		"src/lib.rs": "pub fn f() {}\n",
 	})
-	f.cargoAs(t, f.srv.AdminToken).must(kinds, "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
+	f.cargoAs(t, f.srv.AdminToken).Must(kinds, "publish", "--registry", "drok", "--no-verify", "--allow-dirty")
 	line := get2(t, f.index+"al/l-/all-kinds", "")
 	for _, want := range []string{`"kind":"dev"`, `"kind":"build"`, `"target":"cfg(unix)"`, `"package":"open-lib"`, `"optional":true`, `"rust_version":"1.70"`} {
 		if !strings.Contains(line, want) {
@@ -428,7 +394,7 @@ open-lib = { version = ">=2, <3", registry = "drok" }
 		"Cargo.toml":  "[package]\nname = \"anon\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nopen-lib = { version = \"2\", registry = \"drok\" }\n",
 		"src/main.rs": "fn main() { println!(\"{}\", open_lib::hello()); }\n",
 	})
-	if out := f.cargoAs(t, "").must(app, "run", "-q"); !strings.Contains(out, "hello from open-lib") {
+	if out := f.cargoAs(t, "").Must(app, "run", "-q"); !strings.Contains(out, "hello from open-lib") {
 		t.Fatalf("anonymous build: %s", out)
 	}
 }

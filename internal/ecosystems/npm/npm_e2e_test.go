@@ -56,10 +56,8 @@ func newFixture(t *testing.T, opts ...daemontest.Option) *registryFixture {
 
 // npmUser is an npm configuration (HOME, .npmrc, cache) for one token.
 type npmUser struct {
-	t    *testing.T
-	bin  string
+	*daemontest.Tool
 	home string
-	env  []string
 }
 
 // npmAs returns an npm configured for the fixture's registry with token
@@ -86,40 +84,7 @@ func (f *registryFixture) npmAs(t *testing.T, token string) *npmUser {
 		env = append(env, kv)
 	}
 	env = append(env, "HOME="+home, "npm_config_userconfig="+filepath.Join(home, ".npmrc"), "NO_UPDATE_NOTIFIER=1")
-	return &npmUser{t: t, bin: npmBin(t), home: home, env: env}
-}
-
-// run runs npm in dir and returns combined output.
-func (n *npmUser) run(dir string, args ...string) (string, error) {
-	n.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, n.bin, args...)
-	cmd.Dir = dir
-	cmd.Env = n.env
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
-func (n *npmUser) must(dir string, args ...string) string {
-	n.t.Helper()
-	out, err := n.run(dir, args...)
-	if err != nil {
-		n.t.Fatalf("npm %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return out
-}
-
-func (n *npmUser) mustFail(dir, want string, args ...string) string {
-	n.t.Helper()
-	out, err := n.run(dir, args...)
-	if err == nil {
-		n.t.Fatalf("npm %s succeeded, want failure containing %q\n%s", strings.Join(args, " "), want, out)
-	}
-	if !strings.Contains(out, want) {
-		n.t.Fatalf("npm %s failed without %q:\n%s", strings.Join(args, " "), want, out)
-	}
-	return out
+	return &npmUser{Tool: &daemontest.Tool{T: t, Bin: npmBin(t), Env: env}, home: home}
 }
 
 // pkgDir writes a publishable package and returns its directory.
@@ -157,8 +122,8 @@ func consumer(t *testing.T) string {
 var npmFlags = []string{"--prefer-online", "--no-audit", "--no-fund"}
 
 func (n *npmUser) publish(dir string, args ...string) string {
-	n.t.Helper()
-	return n.must(dir, append([]string{"publish"}, args...)...)
+	n.T.Helper()
+	return n.Must(dir, append([]string{"publish"}, args...)...)
 }
 
 func installedVersion(t *testing.T, project, name string) string {
@@ -182,7 +147,7 @@ func TestNPMPublishInstallView(t *testing.T) {
 	admin.publish(pkgDir(t, "@acme/util", "1.0.0", map[string]any{"dependencies": map[string]string{"left-pad-x": "^1.0.0"}}))
 
 	proj := consumer(t)
-	admin.must(proj, append([]string{"install", "@acme/util"}, npmFlags...)...)
+	admin.Must(proj, append([]string{"install", "@acme/util"}, npmFlags...)...)
 	if v := installedVersion(t, proj, "@acme/util"); v != "1.0.0" {
 		t.Fatalf("@acme/util installed as %s", v)
 	}
@@ -194,7 +159,7 @@ func TestNPMPublishInstallView(t *testing.T) {
 		t.Fatalf("installed index.js: %q, %v", idx, err)
 	}
 
-	out := admin.must(t.TempDir(), "view", "@acme/util", "--json")
+	out := admin.Must(t.TempDir(), "view", "@acme/util", "--json")
 	var view map[string]any
 	if err := json.Unmarshal([]byte(out), &view); err != nil {
 		t.Fatalf("npm view --json: %v\n%s", err, out)
@@ -348,32 +313,32 @@ func TestNPMDistTagsAndDeprecate(t *testing.T) {
 	admin.publish(pkgDir(t, "tagged", "2.0.0-beta.1", nil), "--tag", "next")
 	dir := t.TempDir()
 
-	admin.must(dir, "dist-tag", "add", "tagged@1.0.0", "stable")
-	out := admin.must(dir, "dist-tag", "ls", "tagged")
+	admin.Must(dir, "dist-tag", "add", "tagged@1.0.0", "stable")
+	out := admin.Must(dir, "dist-tag", "ls", "tagged")
 	for _, want := range []string{"latest: 1.1.0", "next: 2.0.0-beta.1", "stable: 1.0.0"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("dist-tag ls lacks %q:\n%s", want, out)
 		}
 	}
-	admin.must(dir, "dist-tag", "rm", "tagged", "stable")
-	if out := admin.must(dir, "dist-tag", "ls", "tagged"); strings.Contains(out, "stable") {
+	admin.Must(dir, "dist-tag", "rm", "tagged", "stable")
+	if out := admin.Must(dir, "dist-tag", "ls", "tagged"); strings.Contains(out, "stable") {
 		t.Fatalf("stable tag still listed:\n%s", out)
 	}
-	admin.mustFail(dir, "E404", "dist-tag", "add", "tagged@9.9.9", "nope")
+	admin.MustFail(dir, "E404", "dist-tag", "add", "tagged@9.9.9", "nope")
 
-	admin.must(dir, "deprecate", "tagged@1.0.0", "use 1.1 instead")
-	if out := admin.must(dir, "view", "tagged@1.0.0", "deprecated"); !strings.Contains(out, "use 1.1 instead") {
+	admin.Must(dir, "deprecate", "tagged@1.0.0", "use 1.1 instead")
+	if out := admin.Must(dir, "view", "tagged@1.0.0", "deprecated"); !strings.Contains(out, "use 1.1 instead") {
 		t.Fatalf("deprecation not shown: %q", out)
 	}
-	if out := admin.must(dir, "view", "tagged@1.1.0", "deprecated"); strings.TrimSpace(out) != "" {
+	if out := admin.Must(dir, "view", "tagged@1.1.0", "deprecated"); strings.TrimSpace(out) != "" {
 		t.Fatalf("1.1.0 is deprecated too: %q", out)
 	}
-	admin.must(dir, "deprecate", "tagged@1.0.0", "")
-	if out := admin.must(dir, "view", "tagged@1.0.0", "deprecated"); strings.TrimSpace(out) != "" {
+	admin.Must(dir, "deprecate", "tagged@1.0.0", "")
+	if out := admin.Must(dir, "view", "tagged@1.0.0", "deprecated"); strings.TrimSpace(out) != "" {
 		t.Fatalf("un-deprecate did not clear: %q", out)
 	}
 	proj := consumer(t)
-	admin.must(proj, append([]string{"install", "tagged@next"}, npmFlags...)...)
+	admin.Must(proj, append([]string{"install", "tagged@next"}, npmFlags...)...)
 	if v := installedVersion(t, proj, "tagged"); v != "2.0.0-beta.1" {
 		t.Fatalf("tagged@next installed %s", v)
 	}
@@ -398,12 +363,12 @@ func TestNPMYankedVersionAvoidedByRanges(t *testing.T) {
 	}
 
 	proj := consumer(t)
-	admin.must(proj, append([]string{"install", "yanky@^1"}, npmFlags...)...)
+	admin.Must(proj, append([]string{"install", "yanky@^1"}, npmFlags...)...)
 	if v := installedVersion(t, proj, "yanky"); v != "1.2.2" {
 		t.Fatalf("yanky@^1 installed %s, want 1.2.2", v)
 	}
 	proj2 := consumer(t)
-	admin.must(proj2, append([]string{"install", "yanky@1.2.3"}, npmFlags...)...)
+	admin.Must(proj2, append([]string{"install", "yanky@1.2.3"}, npmFlags...)...)
 	if v := installedVersion(t, proj2, "yanky"); v != "1.2.3" {
 		t.Fatalf("yanky@1.2.3 installed %s", v)
 	}
@@ -426,10 +391,10 @@ func TestNPMImmutability(t *testing.T) {
 	admin.publish(pkgDir(t, "stone", "1.0.1", nil))
 
 	changed := pkgDir(t, "stone", "1.0.1", map[string]any{"description": "different bytes"})
-	admin.mustFail(changed, "previously published", "publish")
-	admin.mustFail(changed, "E409", "publish", "--force")
+	admin.MustFail(changed, "previously published", "publish")
+	admin.MustFail(changed, "E409", "publish", "--force")
 
-	admin.must(dir, "unpublish", "stone@1.0.1", "--force")
+	admin.Must(dir, "unpublish", "stone@1.0.1", "--force")
 	status, doc := f.packument(t, "stone", f.srv.AdminToken)
 	if status != http.StatusOK {
 		t.Fatalf("packument after unpublishing one version: %d", status)
@@ -440,16 +405,16 @@ func TestNPMImmutability(t *testing.T) {
 	if doc["dist-tags"].(map[string]any)["latest"] != "1.0.0" {
 		t.Fatalf("latest after unpublish = %v", doc["dist-tags"])
 	}
-	admin.mustFail(pkgDir(t, "stone", "1.0.1", nil), "E409", "publish")
+	admin.MustFail(pkgDir(t, "stone", "1.0.1", nil), "E409", "publish")
 	if st, _, _ := f.do(t, http.MethodGet, "stone/-/stone-1.0.1.tgz", f.srv.AdminToken, nil, nil); st != http.StatusNotFound {
 		t.Fatalf("tarball of unpublished version: %d", st)
 	}
 
-	admin.must(dir, "unpublish", "stone", "--force")
+	admin.Must(dir, "unpublish", "stone", "--force")
 	if status, _ := f.packument(t, "stone", f.srv.AdminToken); status != http.StatusNotFound {
 		t.Fatalf("packument after full unpublish: %d", status)
 	}
-	admin.mustFail(pkgDir(t, "stone", "1.0.0", nil), "E409", "publish")
+	admin.MustFail(pkgDir(t, "stone", "1.0.0", nil), "E409", "publish")
 	admin.publish(pkgDir(t, "stone", "1.0.2", nil))
 }
 
@@ -481,9 +446,9 @@ func TestNPMAccess(t *testing.T) {
 	stranger := f.npmAs(t, outsider.Token.Secret)
 	ro := f.npmAs(t, readOnly.Secret)
 
-	anon.mustFail(dir, "E404", "view", "secret")
-	stranger.mustFail(dir, "E404", "view", "secret")
-	anon.mustFail(consumer(t), "E404", append([]string{"install", "secret"}, npmFlags...)...)
+	anon.MustFail(dir, "E404", "view", "secret")
+	stranger.MustFail(dir, "E404", "view", "secret")
+	anon.MustFail(consumer(t), "E404", append([]string{"install", "secret"}, npmFlags...)...)
 	if st, body, _ := f.do(t, http.MethodGet, "secret/-/secret-1.0.0.tgz", "", nil, nil); st != http.StatusNotFound {
 		t.Fatalf("anonymous tarball download of a private package: %d %s", st, body)
 	}
@@ -492,16 +457,16 @@ func TestNPMAccess(t *testing.T) {
 	}
 
 	proj := consumer(t)
-	anon.must(proj, append([]string{"install", "open"}, npmFlags...)...)
+	anon.Must(proj, append([]string{"install", "open"}, npmFlags...)...)
 	if v := installedVersion(t, proj, "open"); v != "1.0.0" {
 		t.Fatalf("open installed %s", v)
 	}
-	if out := ro.must(dir, "view", "secret", "version"); strings.TrimSpace(out) != "1.0.0" {
+	if out := ro.Must(dir, "view", "secret", "version"); strings.TrimSpace(out) != "1.0.0" {
 		t.Fatalf("read token view: %q", out)
 	}
-	ro.mustFail(pkgDir(t, "secret", "1.0.1", nil), "E403", "publish")
-	stranger.mustFail(pkgDir(t, "secret", "1.0.1", nil), "E404", "publish")
-	anon.mustFail(pkgDir(t, "open", "1.0.1", nil), "ENEEDAUTH", "publish")
+	ro.MustFail(pkgDir(t, "secret", "1.0.1", nil), "E403", "publish")
+	stranger.MustFail(pkgDir(t, "secret", "1.0.1", nil), "E404", "publish")
+	anon.MustFail(pkgDir(t, "open", "1.0.1", nil), "ENEEDAUTH", "publish")
 	openTgz := makeTarball(t, map[string]any{"name": "open", "version": "1.0.1"}, nil)
 	if st, body, _ := f.do(t, http.MethodPut, "open", "", bytes.NewReader(publishDoc("open", "1.0.1", openTgz, nil)), nil); st != http.StatusUnauthorized {
 		t.Fatalf("anonymous publish: %d %s", st, body)
@@ -513,20 +478,20 @@ func TestNPMAccess(t *testing.T) {
 		t.Fatalf("refused publishes changed the packument: %d %v", status, doc["versions"])
 	}
 
-	if out := admin.must(dir, "whoami"); strings.TrimSpace(out) != "admin" {
+	if out := admin.Must(dir, "whoami"); strings.TrimSpace(out) != "admin" {
 		t.Fatalf("whoami = %q", out)
 	}
 	if st, body, _ := f.do(t, http.MethodGet, "-/whoami", "", nil, nil); st != http.StatusUnauthorized {
 		t.Fatalf("anonymous whoami: %d %s", st, body)
 	}
-	f.npmAs(t, "drok_bogus").mustFail(dir, "E401", "whoami")
+	f.npmAs(t, "drok_bogus").MustFail(dir, "E401", "whoami")
 
 	// search only lists what the caller can read
 	st, body, _ := f.do(t, http.MethodGet, "-/v1/search?text=e&size=10", "", nil, nil)
 	if st != http.StatusOK || !strings.Contains(string(body), `"name":"open"`) || strings.Contains(string(body), `"name":"secret"`) {
 		t.Fatalf("anonymous search: %d %s", st, body)
 	}
-	if out := admin.must(dir, "search", "secret", "--json"); !strings.Contains(out, `"secret"`) {
+	if out := admin.Must(dir, "search", "secret", "--json"); !strings.Contains(out, `"secret"`) {
 		t.Fatalf("admin search misses secret:\n%s", out)
 	}
 }
@@ -711,11 +676,11 @@ func TestNPMPublishFileThroughREST(t *testing.T) {
 	}
 	admin := f.npmAs(t, f.srv.AdminToken)
 	proj := consumer(t)
-	admin.must(proj, append([]string{"install", "from-rest"}, npmFlags...)...)
+	admin.Must(proj, append([]string{"install", "from-rest"}, npmFlags...)...)
 	if v := installedVersion(t, proj, "from-rest"); v != "0.3.0" {
 		t.Fatalf("installed %s", v)
 	}
-	if out := admin.must(t.TempDir(), "view", "from-rest", "description"); strings.TrimSpace(out) != "via drok package publish" {
+	if out := admin.Must(t.TempDir(), "view", "from-rest", "description"); strings.TrimSpace(out) != "via drok package publish" {
 		t.Fatalf("view description: %q", out)
 	}
 }
@@ -815,7 +780,7 @@ func TestNPMDeprecateKeepsYank(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	admin.must(dir, "deprecate", "mixed@1.0.0", "please upgrade")
+	admin.Must(dir, "deprecate", "mixed@1.0.0", "please upgrade")
 	_, doc := f.packument(t, "mixed", f.srv.AdminToken)
 	vs := doc["versions"].(map[string]any)
 	if vs["1.0.0"].(map[string]any)["deprecated"] != "please upgrade" || vs["1.1.0"].(map[string]any)["deprecated"] != "bad release" {
@@ -866,6 +831,6 @@ func TestNPMEarlyRefusalOfLargePublish(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(big, "blob.txt"), []byte(randomText(6<<20)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	admin.mustFail(big, "E409", "publish", "--force")
-	f.npmAs(t, readOnly.Secret).mustFail(big, "E403", "publish", "--force")
+	admin.MustFail(big, "E409", "publish", "--force")
+	f.npmAs(t, readOnly.Secret).MustFail(big, "E403", "publish", "--force")
 }

@@ -34,7 +34,7 @@ func TestNPMBuildMetadataRefused(t *testing.T) {
 			t.Fatalf("publish %s: %d %s", v, st, body)
 		}
 	}
-	admin.must(dir, "unpublish", "lib@1.0.0", "--force")
+	admin.Must(dir, "unpublish", "lib@1.0.0", "--force")
 
 	evil := makeTarball(t, map[string]any{"name": "lib", "version": "1.0.0+evil"}, nil)
 	st, body, _ := f.do(t, http.MethodPut, "lib", tok, bytes.NewReader(publishDoc("lib", "1.0.0+evil", evil, nil)), nil)
@@ -46,15 +46,15 @@ func TestNPMBuildMetadataRefused(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest || !strings.Contains(apiErr.Message, "build metadata (+evil) is not allowed") {
 		t.Fatalf("drok package publish of 1.0.0+evil: %v", err)
 	}
-	admin.mustFail(dir, "E404", "view", "lib@1.0.0", "version")
-	if out := admin.must(dir, "view", "lib", "versions", "--json"); strings.Contains(out, "1.0.0+") || !strings.Contains(out, "1.0.1") {
+	admin.MustFail(dir, "E404", "view", "lib@1.0.0", "version")
+	if out := admin.Must(dir, "view", "lib", "versions", "--json"); strings.Contains(out, "1.0.0+") || !strings.Contains(out, "1.0.1") {
 		t.Fatalf("versions: %s", out)
 	}
 
 	// npm itself strips build metadata (semver.clean) and publishes the
 	// plain version; the tarball keeps package.json's spelling.
 	admin.publish(pkgDir(t, "meta", "2.0.0+build.7", nil))
-	if out := admin.must(dir, "view", "meta", "version"); strings.TrimSpace(out) != "2.0.0" {
+	if out := admin.Must(dir, "view", "meta", "version"); strings.TrimSpace(out) != "2.0.0" {
 		t.Fatalf("npm publish of 2.0.0+build.7 stored %q", out)
 	}
 }
@@ -99,10 +99,10 @@ func TestNPMManifestFromTarball(t *testing.T) {
 	}
 	admin := f.npmAs(t, tok)
 	dir := t.TempDir()
-	if out := admin.must(dir, "view", "confused", "dependencies", "--json"); !strings.Contains(out, `"evil"`) || strings.Contains(out, "lodash") {
+	if out := admin.Must(dir, "view", "confused", "dependencies", "--json"); !strings.Contains(out, `"evil"`) || strings.Contains(out, "lodash") {
 		t.Fatalf("npm view dependencies: %s", out)
 	}
-	if out := admin.must(dir, "view", "confused", "description"); strings.TrimSpace(out) != "from the tarball" {
+	if out := admin.Must(dir, "view", "confused", "description"); strings.TrimSpace(out) != "from the tarball" {
 		t.Fatalf("npm view description: %q", out)
 	}
 
@@ -121,13 +121,13 @@ func TestNPMManifestFromTarball(t *testing.T) {
 		admin.publish(d)
 	}
 	proj := consumer(t)
-	admin.must(proj, append([]string{"install", "one-bin", "dir-bin"}, npmFlags...)...)
+	admin.Must(proj, append([]string{"install", "one-bin", "dir-bin"}, npmFlags...)...)
 	for _, bin := range []string{"one-bin", "dir-tool"} {
 		if _, err := os.Stat(filepath.Join(proj, "node_modules", ".bin", bin)); err != nil {
 			t.Errorf("command %s not installed: %v", bin, err)
 		}
 	}
-	if out := admin.must(dir, "view", "dir-bin", "bin", "--json"); !strings.Contains(out, `"dir-tool": "tools/dir-tool"`) {
+	if out := admin.Must(dir, "view", "dir-bin", "bin", "--json"); !strings.Contains(out, `"dir-tool": "tools/dir-tool"`) {
 		t.Fatalf("dir-bin bin: %s", out)
 	}
 }
