@@ -286,15 +286,25 @@ func (h *handler) regPage(q *request) {
 	h.writeHot(q, d)
 }
 
-func (h *handler) regLeaf(q *request) {
+// versionView returns the package and the version the request names,
+// after the read access check; it answers the failure itself (ok=false).
+func (h *handler) versionView(q *request) (*pkgView, *verView, bool) {
 	pv, err := h.view(q)
 	if err != nil {
 		h.fail(q, err)
-		return
+		return nil, nil, false
 	}
 	vv, ok := pv.find(q.route.Version)
 	if !ok {
 		h.fail(q, fmt.Errorf("version: %w", store.ErrNotFound))
+		return nil, nil, false
+	}
+	return pv, vv, true
+}
+
+func (h *handler) regLeaf(q *request) {
+	pv, vv, ok := h.versionView(q)
+	if !ok {
 		return
 	}
 	h.writeHot(q, pv.doc("leaf/"+vv.key, func() []byte { return pv.regLeafDoc(q.u(), vv) }))
@@ -316,14 +326,8 @@ func (h *handler) flatFile(q *request) {
 
 // download serves the version's file with the extension ext.
 func (h *handler) download(q *request, ext string) {
-	pv, err := h.view(q)
-	if err != nil {
-		h.fail(q, err)
-		return
-	}
-	vv, ok := pv.find(q.route.Version)
+	_, vv, ok := h.versionView(q)
 	if !ok {
-		h.fail(q, fmt.Errorf("version: %w", store.ErrNotFound))
 		return
 	}
 	f, ok := vv.file(ext)
@@ -423,14 +427,8 @@ func (h *handler) v2Feed(q *request) {
 }
 
 func (h *handler) v2Entry(q *request) {
-	pv, err := h.view(q)
-	if err != nil {
-		h.fail(q, err)
-		return
-	}
-	vv, ok := pv.find(q.route.Version)
+	pv, vv, ok := h.versionView(q)
 	if !ok {
-		h.fail(q, fmt.Errorf("version: %w", store.ErrNotFound))
 		return
 	}
 	for _, e := range v2Entries([]*pkgView{pv}, true) {

@@ -444,14 +444,8 @@ func (h *handler) tagsList(w http.ResponseWriter, r *http.Request, rt Route) {
 	if !h.needsMethod(w, r, rt, http.MethodGet, http.MethodHead) {
 		return
 	}
-	p, err := h.principal(r)
-	if err != nil {
-		h.fail(w, r, rt, err)
-		return
-	}
-	n, last, err := ParsePage(r.URL.Query().Get("n"), r.URL.Query().Get("last"), pageMax)
-	if err != nil {
-		h.fail(w, r, rt, oerr(http.StatusBadRequest, "PAGINATION_NUMBER_INVALID", err))
+	p, n, last, ok := h.pageRequest(w, r, rt)
+	if !ok {
 		return
 	}
 	res, err := h.env.Pipeline.Resolve(r.Context(), p, rt.key())
@@ -477,6 +471,22 @@ func (h *handler) tagsList(w http.ResponseWriter, r *http.Request, rt Route) {
 		w.Header().Set("Link", fmt.Sprintf(`</v2/%s/tags/list?n=%d&last=%s>; rel="next"`, rt.name(), n, url.QueryEscape(page[len(page)-1])))
 	}
 	writeJSON(w, http.StatusOK, "application/json", tagList{Name: rt.name(), Tags: page})
+}
+
+// pageRequest authenticates a listing request and parses its n/last
+// pagination; it answers the failure itself (ok=false).
+func (h *handler) pageRequest(w http.ResponseWriter, r *http.Request, rt Route) (p ecosystems.Principal, n int, last string, ok bool) {
+	p, err := h.principal(r)
+	if err != nil {
+		h.fail(w, r, rt, err)
+		return p, 0, "", false
+	}
+	n, last, err = ParsePage(r.URL.Query().Get("n"), r.URL.Query().Get("last"), pageMax)
+	if err != nil {
+		h.fail(w, r, rt, oerr(http.StatusBadRequest, "PAGINATION_NUMBER_INVALID", err))
+		return p, 0, "", false
+	}
+	return p, n, last, true
 }
 
 // paginate returns up to n entries of sorted all after last, and whether
@@ -505,18 +515,12 @@ func (h *handler) catalog(w http.ResponseWriter, r *http.Request, rt Route) {
 	if !h.needsMethod(w, r, rt, http.MethodGet, http.MethodHead) {
 		return
 	}
-	p, err := h.principal(r)
-	if err != nil {
-		h.fail(w, r, rt, err)
-		return
-	}
-	n, last, err := ParsePage(r.URL.Query().Get("n"), r.URL.Query().Get("last"), pageMax)
-	if err != nil {
-		h.fail(w, r, rt, oerr(http.StatusBadRequest, "PAGINATION_NUMBER_INVALID", err))
+	p, n, last, ok := h.pageRequest(w, r, rt)
+	if !ok {
 		return
 	}
 	var all []string
-	err = h.env.Pipeline.Index.View(r.Context(), func(tx store.Tx) error {
+	err := h.env.Pipeline.Index.View(r.Context(), func(tx store.Tx) error {
 		pkgs, err := tx.PackageList(store.PackageFilter{Ecosystem: ecosystems.Docker})
 		if err != nil {
 			return err
