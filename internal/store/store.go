@@ -135,6 +135,17 @@ type OrgSettings struct {
 	// MaxSnapshots caps how many timestamped builds of each Maven SNAPSHOT
 	// version are kept (older builds leave the version); 0 keeps all.
 	MaxSnapshots int `json:"max_snapshots,omitempty"`
+	// StorageLimit and BandwidthLimit override the plan's limits in bytes
+	// (enterprise plans); 0 takes the plan's.
+	StorageLimit   int64 `json:"storage_limit,omitempty"`
+	BandwidthLimit int64 `json:"bandwidth_limit,omitempty"`
+	// BandwidthWarnOnly serves downloads over the monthly bandwidth limit
+	// with a warning instead of refusing them.
+	BandwidthWarnOnly bool `json:"bandwidth_warn_only,omitempty"`
+	// BlockVulnerable refuses downloads of versions flagged by an advisory
+	// of at least BlockSeverity ("" = any severity).
+	BlockVulnerable bool   `json:"block_vulnerable,omitempty"`
+	BlockSeverity   string `json:"block_severity,omitempty"`
 }
 
 // Repo is a repository inside an organisation.
@@ -198,6 +209,30 @@ type Version struct {
 	YankReason string          `json:"yank_reason,omitempty"`
 	Deleted    time.Time       `json:"deleted,omitzero"`
 	Downloads  int64           `json:"downloads"`
+	// ExtraSize is storage the version owns besides its Files (OCI: the
+	// blobs its manifest references); it counts toward the org's quota.
+	ExtraSize int64 `json:"extra_size,omitempty"`
+	// Advisories lists the security advisories that affect this version,
+	// matched at publish time and whenever advisories change.
+	Advisories []AdvisoryRef `json:"advisories,omitempty"`
+}
+
+// AdvisoryRef is one advisory matched against a version.
+type AdvisoryRef struct {
+	ID       string   `json:"id"`
+	Aliases  []string `json:"aliases,omitempty"`
+	Summary  string   `json:"summary,omitempty"`
+	Severity string   `json:"severity"` // low, moderate, high, critical or unknown
+	Fixed    []string `json:"fixed,omitempty"`
+}
+
+// Size is the storage v counts toward its org's quota.
+func (v Version) Size() int64 {
+	n := v.ExtraSize
+	for _, f := range v.Files {
+		n += f.Size
+	}
+	return n
 }
 
 // IsDeleted reports whether v is a tombstone.
@@ -225,6 +260,8 @@ type Event struct {
 	Version    string    `json:"version,omitempty"`
 	Actor      string    `json:"actor,omitempty"`
 	Time       time.Time `json:"timestamp"`
+	// Advisories names the advisory ids of a package:vulnerable event.
+	Advisories []string `json:"advisories,omitempty"`
 }
 
 // Event types.
@@ -233,6 +270,8 @@ const (
 	EventYanked    = "package:yanked"
 	EventUnyanked  = "package:unyanked"
 	EventDeleted   = "package:deleted"
+	// EventVulnerable is written when an advisory starts to affect a version.
+	EventVulnerable = "package:vulnerable"
 )
 
 // PackageFilter selects packages in Packages. Empty fields match all.
