@@ -35,6 +35,13 @@ type Config struct {
 	// GCGrace is the minimum age of what garbage collection removes;
 	// default 1h.
 	GCGrace time.Duration
+	// DefaultPlan is the plan of organisations without one; default free.
+	DefaultPlan string
+	// AdvisoryDir, when set, is a directory of OSV advisories (JSON files
+	// or .zip exports) the daemon imports at start and whenever it changes.
+	AdvisoryDir string
+	// AdvisoryPollInterval is how often AdvisoryDir is checked; default 1m.
+	AdvisoryPollInterval time.Duration
 	// Ready, when set, is called with the bound address once serving.
 	Ready func(addr string)
 }

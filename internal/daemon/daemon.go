@@ -121,6 +121,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, index: idx, ln: ln, BaseURL: base,
 		pipeline: ecosystems.NewPipeline(idx, blobs), tokens: api.NewTokens(idx)}
+	if cfg.DefaultPlan != "" {
+		if _, ok := ecosystems.LookupPlan(cfg.DefaultPlan); !ok {
+			ln.Close()
+			idx.Close()
+			return nil, fmt.Errorf("default plan %q is not one of %s", cfg.DefaultPlan, strings.Join(ecosystems.PlanNames(), ", "))
+		}
+		s.pipeline.DefaultPlan = cfg.DefaultPlan
+	}
 	if err := s.bootstrap(context.Background()); err != nil {
 		ln.Close()
 		idx.Close()
@@ -131,6 +139,11 @@ func New(cfg Config) (*Server, error) {
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if err := s.pipeline.LoadAdvisories(context.Background()); err != nil {
+		ln.Close()
+		idx.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -171,6 +184,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	gcDone := make(chan struct{}, 1)
 	gcDone <- struct{}{}
+	if s.cfg.AdvisoryDir != "" {
+		go s.watchAdvisories(ctx)
+	}
 	var serveErr error
 loop:
 	for {
