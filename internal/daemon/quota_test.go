@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/drok-dev/drok/internal/daemon/client"
 	"github.com/drok-dev/drok/internal/daemon/daemontest"
@@ -263,4 +266,43 @@ func TestAdvisoriesFlagAndBlock(t *testing.T) {
 	if audit, _ = srv.Client.Audit(ctx, "acme", "", ""); len(audit) != 0 {
 		t.Fatalf("audit after removal: %+v", audit)
 	}
+}
+
+// TestAdvisoryDirectoryWatched: the daemon imports a watched directory at
+// start and again when files appear, change or disappear.
+func TestAdvisoryDirectoryWatched(t *testing.T) {
+	advDir := t.TempDir()
+	srv := daemontest.Start(t, daemontest.WithAdvisoryDir(advDir, 50*time.Millisecond))
+	if _, err := srv.Client.CreateOrg(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client.Publish(ctx, "acme", "npm", "a.tgz", bytes.NewReader(npmTarball(t, "watched", "1.0.0", 1))); err != nil {
+		t.Fatal(err)
+	}
+	flagged := func() int {
+		a, err := srv.Client.Audit(ctx, "acme", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(a)
+	}
+	waitFor := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for flagged() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("flagged versions = %d, want %d", flagged(), want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	file := filepath.Join(advDir, "w.json")
+	if err := os.WriteFile(file, []byte(`{"id":"OSV-W-1","modified":"2026-11-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"watched"},"versions":["1.0.0"]}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(1)
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(0)
 }

@@ -31,6 +31,10 @@ type ServeOptions struct {
 	DataDir string
 	BaseURL string
 	Detach  bool
+	// DefaultPlan is the plan of organisations without one.
+	DefaultPlan string
+	// AdvisoryDir is an OSV directory the daemon imports and watches.
+	AdvisoryDir string
 	// StartTimeout bounds how long --detach waits for the daemon to be healthy.
 	StartTimeout time.Duration
 }
@@ -45,8 +49,14 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 one data directory, and the REST API every other drok command uses.
 
 Settings come from the flags, else the environment (DROK_ADDR, DROK_DATA,
-DROK_BASE_URL), else the configuration file (addr, data, base_url), else
+DROK_BASE_URL, DROK_DEFAULT_PLAN, DROK_ADVISORY_DIR), else the
+configuration file (addr, data, base_url, default_plan, advisory_dir), else
 the defaults: 127.0.0.1:5873 and $XDG_DATA_HOME/drok (~/.local/share/drok).
+
+--default-plan sets the plan of organisations that have none (free unless
+set). --advisory-dir names a directory of OSV advisories (JSON files or
+.zip exports) imported at start and again whenever its files change
+(checked every minute).
 
 On a fresh data directory the daemon creates the user admin and writes an
 admin token to DATA/initial-admin-token (mode 0600); log in with it:
@@ -68,8 +78,16 @@ drok daemon status|stop|logs. --addr 127.0.0.1:0 picks a free port.`,
 			cfg.BindFlag(config.KeyAddr, cmd.Flags().Lookup("addr"))
 			cfg.BindFlag(config.KeyData, cmd.Flags().Lookup("data"))
 			cfg.BindFlag(config.KeyBaseURL, cmd.Flags().Lookup("base-url"))
+			cfg.BindFlag(config.KeyDefaultPlan, cmd.Flags().Lookup("default-plan"))
+			cfg.BindFlag(config.KeyAdvisoryDir, cmd.Flags().Lookup("advisory-dir"))
 			opts.Addr = cfg.Get(config.KeyAddr)
 			opts.BaseURL = cfg.Get(config.KeyBaseURL)
+			opts.DefaultPlan = cfg.Get(config.KeyDefaultPlan)
+			if opts.AdvisoryDir = cfg.Get(config.KeyAdvisoryDir); opts.AdvisoryDir != "" {
+				if opts.AdvisoryDir, err = filepath.Abs(opts.AdvisoryDir); err != nil {
+					return fmt.Errorf("advisory directory: %w", err)
+				}
+			}
 			if opts.DataDir, err = cfg.DataDir(); err != nil {
 				return err
 			}
@@ -89,6 +107,8 @@ drok daemon status|stop|logs. --addr 127.0.0.1:0 picks a free port.`,
 	cmd.Flags().String("data", "", "Data directory (default $XDG_DATA_HOME/drok)")
 	cmd.Flags().String("base-url", "", "Externally visible URL, when behind a proxy (default http://ADDR)")
 	cmd.Flags().BoolVar(&opts.Detach, "detach", false, "Start the daemon in the background and print its URL")
+	cmd.Flags().String("default-plan", "", "Plan of organisations without one: free, pro, organization, enterprise (default free)")
+	cmd.Flags().String("advisory-dir", "", "Directory of OSV advisories (JSON or .zip) to import and watch for changes")
 	_ = cmd.MarkFlagDirname("data")
 	return cmd
 }
@@ -97,10 +117,12 @@ func serveRun(opts *ServeOptions) error {
 	ctx, stop := signal.NotifyContext(opts.Ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := opts.Run(ctx, daemon.Config{
-		Addr:    opts.Addr,
-		DataDir: opts.DataDir,
-		BaseURL: opts.BaseURL,
-		Stderr:  opts.IO.ErrOut,
+		Addr:        opts.Addr,
+		DataDir:     opts.DataDir,
+		BaseURL:     opts.BaseURL,
+		Stderr:      opts.IO.ErrOut,
+		DefaultPlan: opts.DefaultPlan,
+		AdvisoryDir: opts.AdvisoryDir,
 	})
 	if err != nil {
 		return fmt.Errorf("drok serve: %w", err)
