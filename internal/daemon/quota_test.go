@@ -151,7 +151,8 @@ func get(t *testing.T, url, token string) *http.Response {
 // TestBandwidthLimit: downloads past the monthly limit are refused with
 // 429 and Retry-After, or served with a Warning when the org only warns.
 func TestBandwidthLimit(t *testing.T) {
-	srv := daemontest.Start(t)
+	dir := t.TempDir()
+	srv := daemontest.StartIn(t, dir)
 	if _, err := srv.Client.CreateOrg(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
@@ -178,6 +179,15 @@ func TestBandwidthLimit(t *testing.T) {
 	o, _ := srv.Client.Org(ctx, "acme")
 	if o.Usage.BandwidthUsed != int64(len(tgz))*2 {
 		t.Fatalf("bandwidth used %d, want %d", o.Usage.BandwidthUsed, 2*len(tgz))
+	}
+	// The counter survives a restart, and the refusal with it.
+	srv.Stop()
+	srv = daemontest.StartIn(t, dir)
+	if o, _ = srv.Client.Org(ctx, "acme"); o.Usage.BandwidthUsed != int64(len(tgz))*2 {
+		t.Fatalf("bandwidth after restart %d, want %d", o.Usage.BandwidthUsed, 2*len(tgz))
+	}
+	if resp := get(t, url, srv.AdminToken); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("download after restart: %d", resp.StatusCode)
 	}
 	warn := true
 	if _, err := srv.Client.EditOrg(ctx, "acme", client.OrgSettings{BandwidthWarnOnly: &warn}); err != nil {

@@ -23,6 +23,15 @@ type bandwidthKey struct {
 	month string
 }
 
+// bwEntry is the authoritative in-memory total of one org's month: loaded
+// from the index on first use, persisted (as an absolute value) by
+// FlushDownloads. Only this process writes it, so the index never runs
+// ahead of memory.
+type bwEntry struct {
+	total int64
+	dirty bool
+}
+
 // Grant is an admitted download: its bytes are reserved against the
 // org's monthly bandwidth until Done records what was really sent.
 type Grant struct {
@@ -40,7 +49,10 @@ func (g *Grant) Done(sent int64) {
 		return
 	}
 	g.p.mu.Lock()
-	g.p.bandwidth[g.key] += sent - g.reserved
+	if e := g.p.bandwidth[g.key]; e != nil {
+		e.total = max(e.total+sent-g.reserved, 0)
+		e.dirty = true
+	}
 	g.p.mu.Unlock()
 	g.p = nil
 }
@@ -81,7 +93,12 @@ func (p *Pipeline) AdmitDownload(ctx context.Context, k store.PackageKey, versio
 	lim := Limits(o.Settings, p.DefaultPlan)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	used := u.Bandwidth[g.key.month] + p.bandwidth[g.key]
+	e := p.bandwidth[g.key]
+	if e == nil {
+		e = &bwEntry{total: u.Bandwidth[g.key.month]}
+		p.bandwidth[g.key] = e
+	}
+	used := e.total
 	if lim.Bandwidth > 0 && used+size > lim.Bandwidth {
 		be := &BandwidthError{Org: k.Org, Plan: lim.Name, Limit: lim.Bandwidth, Used: used, Reset: MonthReset(now)}
 		if !o.Settings.BandwidthWarnOnly {
@@ -89,7 +106,8 @@ func (p *Pipeline) AdmitDownload(ctx context.Context, k store.PackageKey, versio
 		}
 		g.Warning = be.Error()
 	}
-	p.bandwidth[g.key] += size
+	e.total += size
+	e.dirty = true
 	return g, nil
 }
 
@@ -181,12 +199,11 @@ func (m *MeteredWriter) ReadFrom(r io.Reader) (int64, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (m *MeteredWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }
 
-// flushBandwidth persists the pending bandwidth counters inside tx.
-func (p *Pipeline) flushBandwidth(tx store.Tx, pending map[bandwidthKey]int64) error {
-	for bk, n := range pending {
-		if n == 0 {
-			continue
-		}
+// flushBandwidth writes the totals of the dirty bandwidth entries inside
+// tx. They were marked clean by the caller; on failure it marks them
+// dirty again.
+func (p *Pipeline) flushBandwidth(tx store.Tx, totals map[bandwidthKey]int64) error {
+	for bk, n := range totals {
 		u, err := LoadUsage(tx, bk.org)
 		if err != nil {
 			return err
@@ -194,12 +211,24 @@ func (p *Pipeline) flushBandwidth(tx store.Tx, pending map[bandwidthKey]int64) e
 		if u.Bandwidth == nil {
 			u.Bandwidth = map[string]int64{}
 		}
-		u.Bandwidth[bk.month] = max(u.Bandwidth[bk.month]+n, 0)
+		u.Bandwidth[bk.month] = n
 		if err := SaveUsage(tx, bk.org, u); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// takeDirtyBandwidth returns the totals to persist and marks them clean.
+func (p *Pipeline) takeDirtyBandwidth() map[bandwidthKey]int64 {
+	out := map[bandwidthKey]int64{}
+	for k, e := range p.bandwidth {
+		if e.dirty {
+			out[k] = e.total
+			e.dirty = false
+		}
+	}
+	return out
 }
 
 // OrgUsage returns org's usage including bandwidth not yet flushed.
@@ -210,12 +239,12 @@ func (p *Pipeline) OrgUsage(tx store.Tx, org string) (Usage, error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for bk, n := range p.bandwidth {
+	for bk, e := range p.bandwidth {
 		if bk.org == org {
 			if u.Bandwidth == nil {
 				u.Bandwidth = map[string]int64{}
 			}
-			u.Bandwidth[bk.month] += n
+			u.Bandwidth[bk.month] = e.total
 		}
 	}
 	return u, nil

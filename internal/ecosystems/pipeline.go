@@ -28,9 +28,10 @@ type Pipeline struct {
 
 	// advisories is the current advisory database (nil: none loaded).
 	advisories atomic.Pointer[advisory.DB]
-	// bandwidth holds bytes served (or reserved for downloads in flight)
-	// per org and month that FlushDownloads has not persisted yet.
-	bandwidth map[bandwidthKey]int64
+	// bandwidth holds each org's month total of bytes served (and
+	// reserved for downloads in flight), loaded on first use; FlushDownloads
+	// persists the dirty ones.
+	bandwidth map[bandwidthKey]*bwEntry
 
 	mu        sync.Mutex
 	downloads map[downloadKey]int64
@@ -58,7 +59,7 @@ type downloadKey struct {
 // NewPipeline returns a pipeline over the given stores.
 func NewPipeline(idx store.Index, blobs store.Blobs) *Pipeline {
 	return &Pipeline{Index: idx, Blobs: blobs, Ecosystems: map[string]Ecosystem{}, downloads: map[downloadKey]int64{},
-		bandwidth: map[bandwidthKey]int64{}, DefaultPlan: Plans[0].Name,
+		bandwidth: map[bandwidthKey]*bwEntry{}, DefaultPlan: Plans[0].Name,
 		reads: store.NewGenCache[readKey, readResult](idx, 50000)}
 }
 
@@ -563,8 +564,8 @@ func (p *Pipeline) CountDownload(k store.PackageKey, version string) {
 // FlushDownloads writes the accumulated download counters to the index.
 func (p *Pipeline) FlushDownloads(ctx context.Context) error {
 	p.mu.Lock()
-	pending, bw := p.downloads, p.bandwidth
-	p.downloads, p.bandwidth = map[downloadKey]int64{}, map[bandwidthKey]int64{}
+	pending, bw := p.downloads, p.takeDirtyBandwidth()
+	p.downloads = map[downloadKey]int64{}
 	p.mu.Unlock()
 	if len(pending) == 0 && len(bw) == 0 {
 		return nil
@@ -592,10 +593,12 @@ func (p *Pipeline) FlushDownloads(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		// Keep the bandwidth counted: put it back for the next flush.
+		// Persist these totals with the next flush.
 		p.mu.Lock()
-		for k, n := range bw {
-			p.bandwidth[k] += n
+		for k := range bw {
+			if e := p.bandwidth[k]; e != nil {
+				e.dirty = true
+			}
 		}
 		p.mu.Unlock()
 	}
