@@ -186,6 +186,7 @@ func TestBandwidthLimit(t *testing.T) {
 	if o, _ = srv.Client.Org(ctx, "acme"); o.Usage.BandwidthUsed != int64(len(tgz))*2 {
 		t.Fatalf("bandwidth after restart %d, want %d", o.Usage.BandwidthUsed, 2*len(tgz))
 	}
+	url = srv.URL + "/api/v1/packages/npm/acme/bw/-/bw-1.0.0.tgz"
 	if resp := get(t, url, srv.AdminToken); resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("download after restart: %d", resp.StatusCode)
 	}
