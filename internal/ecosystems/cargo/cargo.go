@@ -23,10 +23,19 @@
 // A yank sets `"yanked": true` in the index: cargo no longer selects the
 // version for new lock files, while a Cargo.lock that pins it still
 // builds (downloads keep working).
+//
+// Versions the org's vulnerability policy blocks are written as yanked
+// too, so new resolutions pick another version (an exact `=x.y.z`
+// requirement on one fails to resolve); their .crate downloads are
+// refused with 403 naming the advisories, so a Cargo.lock pinning one no
+// longer builds. Downloads count against the monthly bandwidth limit
+// (429 with Retry-After when exceeded) and a publish over the storage
+// limit is refused with 413 before the crate is kept.
 package cargo
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
@@ -40,6 +49,7 @@ type Ecosystem struct{}
 var (
 	_ ecosystems.Ecosystem     = (*Ecosystem)(nil)
 	_ ecosystems.FilePublisher = (*Ecosystem)(nil)
+	_ ecosystems.ErrorWriter   = (*Ecosystem)(nil)
 )
 
 // New returns the Cargo ecosystem.
@@ -52,6 +62,17 @@ func (e *Ecosystem) Name() string { return ecosystems.Cargo }
 // /api/v1/packages/cargo/{org}/. Paths the protocol does not claim go to
 // env.REST.
 func (e *Ecosystem) Handler(env *ecosystems.Env) http.Handler { return newHandler(env) }
+
+// WriteError writes a refused download (vulnerability blocking: 403,
+// bandwidth limit: 429) as cargo's {"errors": [{"detail": msg}]}, which
+// cargo prints with the status. It implements ecosystems.ErrorWriter.
+func (e *Ecosystem) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	status := ecosystems.HTTPStatus(err)
+	if status == http.StatusInternalServerError {
+		slog.Default().Error("cargo download failed", "path", r.URL.Path, "err", err)
+	}
+	writeErrors(w, status, ecosystems.PublicMessage(err))
+}
 
 // Normalize validates a crate name and returns its canonical form: ASCII
 // lower case with '_' replaced by '-'.

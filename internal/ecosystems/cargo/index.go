@@ -170,7 +170,8 @@ type versionMeta struct {
 }
 
 // renderIndex renders the index file of a resolved crate: one JSON line
-// per live version, in publication order.
+// per live version, in publication order; yanked and blocked versions
+// are marked yanked.
 func renderIndex(res ecosystems.Resolved) ([]byte, error) {
 	var buf bytes.Buffer
 	for _, v := range res.Versions {
@@ -181,7 +182,9 @@ func renderIndex(res ecosystems.Resolved) ([]byte, error) {
 		if err := json.Unmarshal(v.Meta, &m); err != nil {
 			return nil, fmt.Errorf("index entry of %s@%s: %w", res.Package.Name, v.Version, err)
 		}
-		m.Index.Yanked = v.Yanked
+		// A version the org's vulnerability policy blocks is yanked for
+		// cargo: new resolutions avoid it.
+		m.Index.Yanked = v.Yanked || res.Blocked(v)
 		line, err := json.Marshal(m.Index)
 		if err != nil {
 			return nil, err

@@ -57,13 +57,29 @@ type publishInput struct {
 // precheck refuses, before the crate bytes are read, a publish the
 // principal may not make or whose version is taken (judged without the
 // crate's hash; commit repeats the checks exactly).
-func precheck(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, key store.PackageKey, nc NewCrate) error {
+//
+// size is the crate's announced length: a crate that cannot fit the org's
+// storage limit is refused before its bytes are read.
+func precheck(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, key store.PackageKey, nc NewCrate, size int64) error {
 	return env.Pipeline.Index.View(ctx, func(tx store.Tx) error {
 		if err := ecosystems.Authorize(tx, pr, ecosystems.Write, key); err != nil {
 			return err
 		}
-		return checkExisting(tx, key, nc, "")
+		if err := checkExisting(tx, key, nc, ""); err != nil {
+			return err
+		}
+		return checkStorage(env, tx, key, nc.Vers, size)
 	})
+}
+
+// checkStorage refuses a new version of size bytes that would take the
+// org over its storage limit (an existing version, an identical retry,
+// adds nothing). The publish transaction checks again.
+func checkStorage(env *ecosystems.Env, tx store.Tx, key store.PackageKey, version string, size int64) error {
+	if _, err := tx.Version(key, version); err == nil {
+		return nil
+	}
+	return env.Pipeline.CheckStorage(tx, key.Org, size)
 }
 
 // checkExisting refuses a publish of nc into key when the crate exists
@@ -187,8 +203,9 @@ func repoHint(u, base, org string) string {
 	return strings.TrimSuffix(repo, ".git")
 }
 
-// commit re-checks with the crate's hash, commits the staged crate and
-// runs the publish transaction. A publish refused by the re-check leaves
+// commit re-checks with the crate's hash (and the storage limit with its
+// size), commits the staged crate and runs the publish transaction. A
+// publish refused by the re-check leaves
 // nothing behind; one that loses a race after the blob commit leaves an
 // unreferenced blob for the garbage collector.
 func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, in publishInput, up *upload) (ecosystems.PublishResult, error) {
@@ -197,7 +214,10 @@ func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, i
 		if err := ecosystems.Authorize(tx, pr, ecosystems.Write, in.key); err != nil {
 			return err
 		}
-		return checkExisting(tx, in.key, in.nc, up.blob.SHA256)
+		if err := checkExisting(tx, in.key, in.nc, up.blob.SHA256); err != nil {
+			return err
+		}
+		return checkStorage(env, tx, in.key, in.nc.Vers, up.blob.Size)
 	})
 	if err != nil {
 		return res, err
@@ -228,6 +248,11 @@ func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, i
 // publish handles PUT api/v1/crates/new.
 func (h *handler) publish(q *request) {
 	ctx := q.r.Context()
+	// An early refusal (access, version taken, storage limit) leaves the
+	// crate unread; reading it (bounded by the daemon's body limit) lets
+	// cargo finish sending and show the error instead of a broken
+	// connection.
+	defer func() { _, _ = io.Copy(io.Discard, q.r.Body) }()
 	err := h.env.Pipeline.Index.View(ctx, func(tx store.Tx) error {
 		return ecosystems.AuthorizePublisher(tx, q.pr, q.org)
 	})
@@ -248,7 +273,7 @@ func (h *handler) publish(q *request) {
 	}
 	q.route.Name = nc.Name
 	key := h.key(q.org, nc.Name)
-	if err := precheck(ctx, h.env, q.pr, key, nc); err != nil {
+	if err := precheck(ctx, h.env, q.pr, key, nc, crateLen); err != nil {
 		h.fail(q, err)
 		return
 	}

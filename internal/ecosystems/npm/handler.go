@@ -116,7 +116,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			notAllowed(w, "GET")
 		}
 	case RouteAudit:
-		// Advisory data is not served yet: an empty report keeps
+		if m == http.MethodPost && strings.HasSuffix(ecosystems.Rest(r), "security/advisories/bulk") {
+			h.advisoriesBulk(q)
+			return
+		}
+		// The legacy quick audit is not served: an empty report keeps
 		// `npm install` and `npm audit` from failing.
 		writeJSON(w, http.StatusOK, map[string]any{})
 	default:
@@ -220,8 +224,9 @@ func (h *handler) state(q *request) (*pkgState, error) {
 
 func (h *handler) newState(ctx context.Context, res ecosystems.Resolved) *pkgState {
 	vis := h.visibility(ctx, res.Package)
-	return &pkgState{rev: res.Package.Rev, repo: res.Package.Repo,
-		doc: NewPackument(res.Package, res.Versions, vis, h.registry(res.Package.Org))}
+	doc := NewPackument(res.Package, res.Versions, vis, h.registry(res.Package.Org))
+	doc.MarkBlocked(res.Settings)
+	return &pkgState{rev: res.Package.Rev, repo: res.Package.Repo, doc: doc}
 }
 
 // visibility is the linked repository's visibility, "org" when unlinked
@@ -418,6 +423,7 @@ func (h *handler) updateMeta(q *request, doc *PublishDoc, rev string) {
 		return
 	}
 	cur := NewPackument(res.Package, res.Versions, "", "")
+	cur.MarkBlocked(res.Settings)
 	if rev != "" && rev != cur.Rev() {
 		writeError(q.w, http.StatusConflict, fmt.Sprintf("document update conflict: revision %s is not the current revision %s", rev, cur.Rev()))
 		return
@@ -444,7 +450,10 @@ func (h *handler) updateMeta(q *request, doc *PublishDoc, rev string) {
 			writeError(q.w, http.StatusBadRequest, fmt.Sprintf("versions[%q]: the deprecation message is %d bytes; the limit is %d", ver, len(msg), maxDeprecation))
 			return
 		}
-		if msg != cur.deprecation(v) {
+		// npm deprecate sends back every version as it read it: the
+		// rendered message of a blocked version (advisory appended) is
+		// not a change, and never stored.
+		if msg != cur.deprecation(v) && msg != cur.storedDeprecation(v) {
 			changes[ver] = msg
 		}
 	}

@@ -20,11 +20,20 @@
 //
 // Yanked versions (drok's REST yank) are rendered as deprecated with the
 // yank reason and never as "latest", so ranges avoid them while exact
-// installs still work.
+// installs still work. Versions the org's vulnerability policy blocks are
+// rendered as deprecated with the advisory message (appended to any
+// deprecation they have), so ranges avoid them too; their tarballs are
+// refused with 403. POST -/npm/v1/security/advisories/bulk reports the
+// advisories drok matched, so `npm audit` lists them.
+//
+// Tarball downloads go through the pipeline's admission (blocking and the
+// monthly bandwidth limit: 429 with Retry-After); a publish over the
+// storage limit is refused with 413 before the tarball is kept.
 package npm
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
@@ -37,6 +46,7 @@ type Ecosystem struct{}
 var (
 	_ ecosystems.Ecosystem     = (*Ecosystem)(nil)
 	_ ecosystems.FilePublisher = (*Ecosystem)(nil)
+	_ ecosystems.ErrorWriter   = (*Ecosystem)(nil)
 )
 
 // New returns the npm ecosystem.
@@ -50,6 +60,17 @@ func (e *Ecosystem) Name() string { return ecosystems.NPM }
 // env.REST.
 func (e *Ecosystem) Handler(env *ecosystems.Env) http.Handler {
 	return &handler{env: env, cache: ecosystems.NewRevCache[*pkgState](cacheBytes), searches: ecosystems.NewRevCache[*searchEntry](searchCacheSize)}
+}
+
+// WriteError writes a refused download (vulnerability blocking: 403,
+// bandwidth limit: 429) as npm's {"error": msg}, which npm shows after
+// the status line. It implements ecosystems.ErrorWriter.
+func (e *Ecosystem) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	status := ecosystems.HTTPStatus(err)
+	if status == http.StatusInternalServerError {
+		slog.Default().Error("npm download failed", "path", r.URL.Path, "err", err)
+	}
+	writeError(w, status, ecosystems.PublicMessage(err))
 }
 
 // Normalize validates an npm package name (see ValidateName) and returns

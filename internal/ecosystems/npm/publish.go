@@ -157,7 +157,8 @@ func checkPublish(env *ecosystems.Env, pr ecosystems.Principal, key store.Packag
 
 // commit publishes a validated input through the pipeline. It first
 // repeats, now with the exact sha256, the checks the pipeline will make
-// (write access, tombstone, a different tarball already published), so
+// (write access, tombstone, a different tarball already published, the
+// org's storage limit), so
 // that refused publishes leave nothing in the blob store; then it commits
 // the staged tarball and runs the publish transaction. Only when that
 // transaction fails after the commit — a concurrent publish of the same
@@ -171,7 +172,13 @@ func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, i
 		if err := ecosystems.Authorize(tx, pr, ecosystems.Write, in.key); err != nil {
 			return err
 		}
-		return checkExisting(tx, in.key, in.version, func(f store.File) bool { return f.SHA256 == up.blob.SHA256 })
+		if err := checkExisting(tx, in.key, in.version, func(f store.File) bool { return f.SHA256 == up.blob.SHA256 }); err != nil {
+			return err
+		}
+		if _, err := tx.Version(in.key, in.version); err == nil {
+			return nil // an identical retry adds no storage
+		}
+		return env.Pipeline.CheckStorage(tx, in.key.Org, up.blob.Size)
 	})
 	if err != nil {
 		return res, err

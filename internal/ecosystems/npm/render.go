@@ -40,6 +40,9 @@ type Packument struct {
 	registry   string
 	live       []store.Version // semver ascending
 	metas      map[string]map[string]json.RawMessage
+	// blocked maps versions the org's vulnerability policy blocks to the
+	// advisory message rendered as (part of) their deprecation.
+	blocked map[string]string
 }
 
 // NewPackument prepares rendering. registry is the absolute registry root
@@ -104,8 +107,41 @@ func Deprecation(v store.Version, meta map[string]json.RawMessage) string {
 	return msg
 }
 
-// deprecation of a live version of p.
-func (p *Packument) deprecation(v store.Version) string { return Deprecation(v, p.metas[v.Version]) }
+// MarkBlocked marks the live versions that the org settings s block
+// (ecosystems.Blocking) as deprecated with the advisory message, after
+// any deprecation they already have, so npm's resolver prefers another
+// version satisfying the range. dist-tags are left alone: a "latest"
+// pointing at a blocked version is skipped by npm's range resolution
+// because it is deprecated, while an explicit tag or exact version still
+// names it (and its download is refused).
+func (p *Packument) MarkBlocked(s store.OrgSettings) {
+	for _, v := range p.live {
+		if b := ecosystems.Blocking(s, v); len(b) > 0 {
+			if p.blocked == nil {
+				p.blocked = map[string]string{}
+			}
+			p.blocked[v.Version] = (&ecosystems.BlockedError{Name: p.pkg.Name, Version: v.Version, Advisories: b}).Error()
+		}
+	}
+}
+
+// deprecation of a live version of p as rendered: the stored deprecation
+// (see Deprecation) with the blocking advisory message appended.
+func (p *Packument) deprecation(v store.Version) string {
+	msg := Deprecation(v, p.metas[v.Version])
+	if b, ok := p.blocked[v.Version]; ok {
+		if msg == "" {
+			return b
+		}
+		return msg + "; " + b
+	}
+	return msg
+}
+
+// storedDeprecation is the deprecation of v without the blocking mark.
+func (p *Packument) storedDeprecation(v store.Version) string {
+	return Deprecation(v, p.metas[v.Version])
+}
 
 // DistTags returns the dist-tags as rendered: tags pointing at live
 // versions, with "latest" never pointing at a yanked version (it falls

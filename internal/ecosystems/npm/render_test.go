@@ -166,3 +166,46 @@ func TestSearchScore(t *testing.T) {
 		t.Errorf("exact name score %v <= partial %v", exact, partial)
 	}
 }
+
+func TestMarkBlocked(t *testing.T) {
+	flag := func(v store.Version, sev string) store.Version {
+		v.Advisories = []store.AdvisoryRef{{ID: "GHSA-1", Severity: sev, Fixed: []string{"2.0.0"}}}
+		return v
+	}
+	v := func(s string) store.Version { return testVersion("p", s, "") }
+	deprecated := testVersion("p", "1.0.0", `{"name":"p","version":"1.0.0","deprecated":"old"}`)
+	on := store.OrgSettings{BlockVulnerable: true}
+	tests := []struct {
+		name     string
+		settings store.OrgSettings
+		v        store.Version
+		want     string
+	}{
+		{"blocked", on, flag(v("1.0.0"), "high"), "p@1.0.0 is blocked by this organisation's vulnerability policy: GHSA-1 (high); fixed in 2.0.0"},
+		{"already deprecated", on, flag(deprecated, "high"), "old; p@1.0.0 is blocked by this organisation's vulnerability policy: GHSA-1 (high); fixed in 2.0.0"},
+		{"blocking off", store.OrgSettings{}, flag(v("1.0.0"), "high"), ""},
+		{"below the threshold", store.OrgSettings{BlockVulnerable: true, BlockSeverity: "critical"}, flag(v("1.0.0"), "high"), ""},
+		{"not flagged", on, v("1.0.0"), ""},
+	}
+	for _, tt := range tests {
+		p := testPackument(map[string]string{"latest": "1.0.0"}, tt.v, v("2.0.0"))
+		p.MarkBlocked(tt.settings)
+		for _, body := range [][]byte{p.Full(), p.Abbreviated()} {
+			var doc struct {
+				DistTags map[string]string `json:"dist-tags"`
+				Versions map[string]struct {
+					Deprecated string `json:"deprecated"`
+				} `json:"versions"`
+			}
+			if err := json.Unmarshal(body, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if got := doc.Versions["1.0.0"].Deprecated; got != tt.want || doc.Versions["2.0.0"].Deprecated != "" || doc.DistTags["latest"] != "1.0.0" {
+				t.Errorf("%s: deprecated %q, want %q; %s", tt.name, got, tt.want, body)
+			}
+		}
+		if got := p.storedDeprecation(tt.v); got != Deprecation(tt.v, p.metas["1.0.0"]) {
+			t.Errorf("%s: stored deprecation %q", tt.name, got)
+		}
+	}
+}
