@@ -155,19 +155,21 @@ type QuotaError struct {
 func (e *QuotaError) Error() string {
 	return fmt.Sprintf("storage limit exceeded: organisation %s uses %s of its %s storage limit (plan %s) and this publish adds %s; "+
 		"delete unused versions or raise the limit with `drok org edit %s --plan %s`",
-		e.Org, humanize.Bytes(uint64(e.Used)), humanize.Bytes(uint64(e.Limit)), e.Plan, humanize.Bytes(uint64(e.Adds)), e.Org, nextPlan(e.Plan))
+		e.Org, humanize.Bytes(uint64(e.Used)), humanize.Bytes(uint64(e.Limit)), e.Plan, humanize.Bytes(uint64(e.Adds)), e.Org, nextPlan(e.Plan, "--storage-limit"))
 }
 
 // Unwrap makes errors.Is(err, store.ErrQuota) hold.
 func (e *QuotaError) Unwrap() error { return store.ErrQuota }
 
-func nextPlan(name string) string {
+// nextPlan suggests how to raise a limit: the next plan, or a custom
+// limit (flag) on enterprise.
+func nextPlan(name, flag string) string {
 	for i, p := range Plans {
 		if p.Name == name && i+1 < len(Plans) {
 			return Plans[i+1].Name
 		}
 	}
-	return PlanEnterprise + " --storage-limit SIZE"
+	return PlanEnterprise + " " + flag + " SIZE"
 }
 
 // ErrBandwidth reports a download refused by the monthly bandwidth limit
@@ -186,7 +188,7 @@ type BandwidthError struct {
 func (e *BandwidthError) Error() string {
 	return fmt.Sprintf("monthly bandwidth limit exceeded: organisation %s has used %s of its %s bandwidth limit (plan %s) this month; "+
 		"downloads resume on %s or after `drok org edit %s --plan %s`",
-		e.Org, humanize.Bytes(uint64(e.Used)), humanize.Bytes(uint64(e.Limit)), e.Plan, e.Reset.Format(time.RFC3339), e.Org, nextPlan(e.Plan))
+		e.Org, humanize.Bytes(uint64(e.Used)), humanize.Bytes(uint64(e.Limit)), e.Plan, e.Reset.Format(time.RFC3339), e.Org, nextPlan(e.Plan, "--bandwidth-limit"))
 }
 
 // Unwrap makes errors.Is(err, ErrBandwidth) hold.
