@@ -116,6 +116,18 @@ func (h *handler) blob(w http.ResponseWriter, r *http.Request, rt Route) {
 		return
 	}
 	defer rc.Close()
+	// Blobs are shared by manifests, so only bandwidth is admitted here
+	// (version ""); blocking applies to the manifests that name them.
+	size := info.Size
+	if r.Method == http.MethodHead {
+		size = 0
+	}
+	g, err := h.env.Pipeline.AdmitDownload(r.Context(), rt.key(), "", size)
+	if err != nil {
+		h.fail(w, r, rt, err)
+		return
+	}
+	g.SetWarning(w)
 	hd := w.Header()
 	hd.Set("Docker-Content-Digest", d.String())
 	hd.Set("ETag", `"`+d.String()+`"`)
@@ -126,9 +138,12 @@ func (h *handler) blob(w http.ResponseWriter, r *http.Request, rt Route) {
 		hd.Set("Content-Length", strconv.FormatInt(info.Size, 10))
 		hd.Set("Accept-Ranges", "bytes")
 		w.WriteHeader(http.StatusOK)
+		g.Done(0)
 		return
 	}
-	http.ServeContent(w, r, "", info.ModTime, rc)
+	mw := &ecosystems.MeteredWriter{ResponseWriter: w}
+	http.ServeContent(mw, r, "", info.ModTime, rc)
+	g.Done(mw.N)
 }
 
 func (h *handler) deleteBlob(w http.ResponseWriter, r *http.Request, rt Route, p ecosystems.Principal, d Digest) {
