@@ -116,18 +116,6 @@ func (h *handler) blob(w http.ResponseWriter, r *http.Request, rt Route) {
 		return
 	}
 	defer rc.Close()
-	// Blobs are shared by manifests, so only bandwidth is admitted here
-	// (version ""); blocking applies to the manifests that name them.
-	size := info.Size
-	if r.Method == http.MethodHead {
-		size = 0
-	}
-	g, err := h.env.Pipeline.AdmitDownload(r.Context(), rt.key(), "", size)
-	if err != nil {
-		h.fail(w, r, rt, err)
-		return
-	}
-	g.SetWarning(w)
 	hd := w.Header()
 	hd.Set("Docker-Content-Digest", d.String())
 	hd.Set("ETag", `"`+d.String()+`"`)
@@ -138,9 +126,17 @@ func (h *handler) blob(w http.ResponseWriter, r *http.Request, rt Route) {
 		hd.Set("Content-Length", strconv.FormatInt(info.Size, 10))
 		hd.Set("Accept-Ranges", "bytes")
 		w.WriteHeader(http.StatusOK)
-		g.Done(0)
 		return
 	}
+	// Blobs are shared by manifests, so only bandwidth is admitted here
+	// (version ""); blocking applies to the manifests that name them. The
+	// whole blob is reserved, what is sent (a range) is counted.
+	g, err := h.env.Pipeline.AdmitDownload(r.Context(), rt.key(), "", info.Size)
+	if err != nil {
+		h.fail(w, r, rt, err)
+		return
+	}
+	g.SetWarning(w)
 	mw := &ecosystems.MeteredWriter{ResponseWriter: w}
 	http.ServeContent(mw, r, "", info.ModTime, rc)
 	g.Done(mw.N)

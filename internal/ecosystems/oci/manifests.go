@@ -121,23 +121,27 @@ func (h *handler) getManifest(w http.ResponseWriter, r *http.Request, rt Route) 
 		h.fail(w, r, rt, err)
 		return
 	}
-	// A manifest is a version: a blocked one (its own advisories or those
-	// of the packages its SBOM lists) is refused, by tag or digest, for
-	// HEAD too; its bytes count toward the bandwidth limit.
-	size := int64(len(body))
+	// A manifest is a version: GET of a blocked one (its own advisories
+	// or those of the packages its SBOM lists) is refused, by tag or
+	// digest, and its bytes count toward the bandwidth limit. HEAD sends
+	// no content and is not refused, so tools can still resolve, inspect,
+	// discover referrers of and delete a blocked image.
+	var g *ecosystems.Grant
 	notModified := false
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, d.String()) {
 		notModified = true
 	}
-	if r.Method == http.MethodHead || notModified {
-		size = 0
+	if r.Method == http.MethodGet {
+		size := int64(len(body))
+		if notModified {
+			size = 0
+		}
+		if g, err = h.env.Pipeline.AdmitDownload(r.Context(), rt.key(), d.String(), size); err != nil {
+			h.fail(w, r, rt, err)
+			return
+		}
+		g.SetWarning(w)
 	}
-	g, err := h.env.Pipeline.AdmitDownload(r.Context(), rt.key(), d.String(), size)
-	if err != nil {
-		h.fail(w, r, rt, err)
-		return
-	}
-	g.SetWarning(w)
 	hd := w.Header()
 	hd.Set("Content-Type", f.ContentType)
 	hd.Set("Docker-Content-Digest", d.String())
@@ -146,7 +150,6 @@ func (h *handler) getManifest(w http.ResponseWriter, r *http.Request, rt Route) 
 	hd.Set("X-Content-Type-Options", "nosniff")
 	if r.Method == http.MethodHead {
 		w.WriteHeader(http.StatusOK)
-		g.Done(0)
 		return
 	}
 	if notModified {

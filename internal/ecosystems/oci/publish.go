@@ -231,9 +231,9 @@ func (e *Ecosystem) PublishFile(ctx context.Context, env *ecosystems.Env, pr eco
 	counted := map[string]bool{}
 	for _, n := range order {
 		for _, b := range n.blobs {
-			if !counted[b] {
+			if st, ok := a.blobs[b]; ok && !counted[b] {
 				counted[b] = true
-				total += a.blobs[b].Info().Size
+				total += st.Info().Size
 			}
 		}
 	}
