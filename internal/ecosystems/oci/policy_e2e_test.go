@@ -94,7 +94,7 @@ func TestCranePushRefusedByStorageQuota(t *testing.T) {
 	g := reg{base: f.srv.URL}
 	layoutDir := filepath.Join(t.TempDir(), "img")
 	digest, size := writeImage(t, layoutDir, 21, 2, 40_000)
-	ref := f.host + "/acme/big:1.0.0"
+	ref := f.host + "/acme/big:dev"
 
 	// a layer bigger than the whole limit is refused at upload completion
 	f.limits(t, 30_000, 0)
@@ -139,6 +139,63 @@ func TestCranePushRefusedByStorageQuota(t *testing.T) {
 	}
 	if u := f.usage(t); u.StorageUsed != size {
 		t.Fatalf("storage = %d, want %d (manifest + config + layers)", u.StorageUsed, size)
+	}
+	// deleting the manifest gives the storage back; pushing it again
+	// restores it and charges it again
+	mustRun(t, env, crane, "delete", f.host+"/acme/big@"+digest)
+	if u := f.usage(t); u.StorageUsed != 0 {
+		t.Fatalf("storage after delete = %d", u.StorageUsed)
+	}
+	mustRun(t, env, crane, "push", layoutDir, f.host+"/acme/big:latest")
+	if u := f.usage(t); u.StorageUsed != size {
+		t.Fatalf("storage after restoring = %d, want %d", u.StorageUsed, size)
+	}
+}
+
+// TestBlobUploadRefusedEarly: monolithic and chunked blob uploads that
+// cannot fit the storage limit are refused with 413 DENIED as soon as
+// their size is known; the upload session is gone and nothing is linked.
+func TestBlobUploadRefusedEarly(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	g := reg{base: f.srv.URL}
+	tok := f.srv.AdminToken
+	f.limits(t, 1_000, 0)
+	blob := make([]byte, 2_000)
+	for i := range blob {
+		blob[i] = byte(i * 7)
+	}
+	d := sha(blob)
+	denied := func(r resp) bool {
+		return r.status == http.StatusRequestEntityTooLarge && strings.Contains(r.body, `"code":"DENIED"`) && strings.Contains(r.body, "storage limit exceeded")
+	}
+	if r := g.do(t, "POST", "/v2/acme/up/blobs/uploads/?digest="+d, tok, blob, nil); !denied(r) {
+		t.Fatalf("monolithic upload: %d %s", r.status, r.body)
+	}
+	for _, chunked := range []bool{false, true} {
+		r := g.do(t, "POST", "/v2/acme/up/blobs/uploads/", tok, nil, nil)
+		loc := r.header.Get("Location")
+		if r.status != http.StatusAccepted || loc == "" {
+			t.Fatalf("start upload: %d %s", r.status, r.body)
+		}
+		if chunked {
+			r = g.do(t, "PATCH", loc, tok, blob[:600], map[string]string{"Content-Range": "0-599"})
+			if r.status != http.StatusAccepted {
+				t.Fatalf("first chunk: %d %s", r.status, r.body)
+			}
+			r = g.do(t, "PATCH", loc, tok, blob[600:], map[string]string{"Content-Range": "600-1999"})
+		} else {
+			r = g.do(t, "PUT", loc+"?digest="+d, tok, blob, nil)
+		}
+		if !denied(r) {
+			t.Fatalf("upload (chunked %v): %d %s", chunked, r.status, r.body)
+		}
+		if r := g.do(t, "GET", loc, tok, nil, nil); r.status != http.StatusNotFound {
+			t.Fatalf("refused upload session still open: %d", r.status)
+		}
+	}
+	if r := g.do(t, "HEAD", "/v2/acme/up/blobs/"+d, tok, nil, nil); r.status != http.StatusNotFound {
+		t.Fatalf("refused blob is linked: %d", r.status)
 	}
 }
 
