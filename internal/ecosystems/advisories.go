@@ -88,6 +88,14 @@ func (p *Pipeline) normalizeName(eco, name string) string {
 // the ids that were not on v before.
 func (p *Pipeline) matchVersion(v *store.Version) []string {
 	refs := p.match(v.Ecosystem, v.Name, v.Version)
+	if cl, ok := p.Ecosystems[v.Ecosystem].(ContentLister); ok {
+		if purls := cl.Contents(*v); len(purls) > 0 {
+			for _, r := range p.MatchPackages(purls) {
+				refs = mergeRef(refs, r)
+			}
+			slices.SortFunc(refs, func(a, b store.AdvisoryRef) int { return strings.Compare(a.ID, b.ID) })
+		}
+	}
 	var newly []string
 	for _, r := range refs {
 		if !slices.ContainsFunc(v.Advisories, func(o store.AdvisoryRef) bool { return o.ID == r.ID }) {
@@ -253,7 +261,11 @@ func (p *Pipeline) ImportAdvisories(ctx context.Context, pr Principal, docs [][]
 }
 
 // rematch recomputes the advisories of every version of the packages in
-// touched (ecosystem, canonical name), in every org.
+// touched (ecosystem, canonical name), in every org, and of every version
+// of a ContentLister ecosystem that lists contents (image SBOMs: their
+// packages are not indexed by name, so every such version is matched
+// again on each import that touches any package — a scan of those
+// ecosystems' versions per import).
 func (p *Pipeline) rematch(tx store.Tx, touched map[[2]string]bool) (flagged, cleared int, err error) {
 	if len(touched) == 0 {
 		return 0, 0, nil
@@ -262,54 +274,80 @@ func (p *Pipeline) rematch(tx store.Tx, touched map[[2]string]bool) (flagged, cl
 	if err != nil {
 		return 0, 0, err
 	}
-	now := time.Now().UTC()
+	var keys []store.PackageKey
 	for _, o := range orgs {
 		for k := range touched {
-			key := store.PackageKey{Ecosystem: k[0], Org: o.Name, Name: k[1]}
-			pkg, err := tx.Package(key)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
+			keys = append(keys, store.PackageKey{Ecosystem: k[0], Org: o.Name, Name: k[1]})
+		}
+	}
+	for name, e := range p.Ecosystems {
+		if _, ok := e.(ContentLister); !ok {
+			continue
+		}
+		pkgs, err := tx.PackageList(store.PackageFilter{Ecosystem: name})
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, pkg := range pkgs {
+			keys = append(keys, pkg.PackageKey)
+		}
+	}
+	now := time.Now().UTC()
+	for _, key := range keys {
+		f, c, err := p.rematchPackage(tx, key, now)
+		if err != nil {
+			return 0, 0, err
+		}
+		flagged += f
+		cleared += c
+	}
+	return flagged, cleared, nil
+}
+
+// rematchPackage recomputes the advisories of every live version of key.
+func (p *Pipeline) rematchPackage(tx store.Tx, key store.PackageKey, now time.Time) (flagged, cleared int, err error) {
+	pkg, err := tx.Package(key)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	vs, err := tx.Versions(key)
+	if err != nil {
+		return 0, 0, err
+	}
+	changed := false
+	for _, v := range vs {
+		if v.IsDeleted() {
+			continue
+		}
+		before := v.Advisories
+		newly := p.matchVersion(&v)
+		if sameRefs(before, v.Advisories) {
+			continue
+		}
+		changed = true
+		if len(newly) == 0 {
+			cleared++
+		}
+		if err := tx.PutVersion(v); err != nil {
+			return 0, 0, err
+		}
+		if len(newly) > 0 {
+			flagged++
+			e := store.Event{Type: store.EventVulnerable, Ecosystem: key.Ecosystem, Org: key.Org, Repository: pkg.Repo,
+				Package: key.Name, Version: v.Version, Time: now, Advisories: newly}
+			if _, err := tx.AppendEvent(e); err != nil {
 				return 0, 0, err
 			}
-			vs, err := tx.Versions(key)
-			if err != nil {
-				return 0, 0, err
-			}
-			changed := false
-			for _, v := range vs {
-				if v.IsDeleted() {
-					continue
-				}
-				before := v.Advisories
-				newly := p.matchVersion(&v)
-				if sameRefs(before, v.Advisories) {
-					continue
-				}
-				changed = true
-				if len(newly) == 0 {
-					cleared++
-				}
-				if err := tx.PutVersion(v); err != nil {
-					return 0, 0, err
-				}
-				if len(newly) > 0 {
-					flagged++
-					e := store.Event{Type: store.EventVulnerable, Ecosystem: key.Ecosystem, Org: key.Org, Repository: pkg.Repo,
-						Package: key.Name, Version: v.Version, Time: now, Advisories: newly}
-					if _, err := tx.AppendEvent(e); err != nil {
-						return 0, 0, err
-					}
-				}
-			}
-			if changed {
-				pkg.Rev++
-				pkg.Updated = now
-				if err := tx.PutPackage(pkg); err != nil {
-					return 0, 0, err
-				}
-			}
+		}
+	}
+	if changed {
+		pkg.Rev++
+		pkg.Updated = now
+		if err := tx.PutPackage(pkg); err != nil {
+			return 0, 0, err
 		}
 	}
 	return flagged, cleared, nil

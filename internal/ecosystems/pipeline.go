@@ -92,6 +92,10 @@ type PublishRequest struct {
 	// transaction, e.g. to merge per-file metadata when AddFiles adds a
 	// file to an existing version.
 	UpdateVersion func(v *store.Version) error
+	// ExtraSize is storage a new version owns besides its files (OCI: the
+	// blobs its manifest references); it is charged to the org's quota
+	// with the files. Ignored when adding files to an existing version.
+	ExtraSize int64
 }
 
 // PublishResult reports what a publish did.
@@ -151,7 +155,7 @@ func (p *Pipeline) Publish(ctx context.Context, pr Principal, req PublishRequest
 		}
 		v := existing
 		if v.Version == "" {
-			v = store.Version{PackageKey: req.Key, Version: req.Version, Published: now, Publisher: pr.User}
+			v = store.Version{PackageKey: req.Key, Version: req.Version, Published: now, Publisher: pr.User, ExtraSize: req.ExtraSize}
 		}
 		for _, f := range req.Files {
 			if f.Uploaded.IsZero() {

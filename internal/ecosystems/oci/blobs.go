@@ -128,7 +128,18 @@ func (h *handler) blob(w http.ResponseWriter, r *http.Request, rt Route) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	http.ServeContent(w, r, "", info.ModTime, rc)
+	// Blobs are shared by manifests, so only bandwidth is admitted here
+	// (version ""); blocking applies to the manifests that name them. The
+	// whole blob is reserved, what is sent (a range) is counted.
+	g, err := h.env.Pipeline.AdmitDownload(r.Context(), rt.key(), "", info.Size)
+	if err != nil {
+		h.fail(w, r, rt, err)
+		return
+	}
+	g.SetWarning(w)
+	mw := &ecosystems.MeteredWriter{ResponseWriter: w}
+	http.ServeContent(mw, r, "", info.ModTime, rc)
+	g.Done(mw.N)
 }
 
 func (h *handler) deleteBlob(w http.ResponseWriter, r *http.Request, rt Route, p ecosystems.Principal, d Digest) {

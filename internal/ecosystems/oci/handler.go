@@ -265,6 +265,13 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, rt Route, err err
 		status, code, detail = oe.status, oe.code, oe.detail
 	case errors.Is(err, ecosystems.ErrBadToken), errors.Is(err, ecosystems.ErrLoginRequired):
 		status, code = http.StatusUnauthorized, "UNAUTHORIZED"
+	case errors.Is(err, store.ErrQuota):
+		// DENIED rather than SIZE_INVALID (a length mismatch): clients
+		// print "DENIED: storage limit exceeded: …" and do not retry.
+		status, code = http.StatusRequestEntityTooLarge, "DENIED"
+	case errors.Is(err, ecosystems.ErrBandwidth):
+		status, code = http.StatusTooManyRequests, "TOOMANYREQUESTS"
+		ecosystems.SetRetryAfter(w, err)
 	case errors.Is(err, ecosystems.ErrDenied):
 		status, code = http.StatusForbidden, "DENIED"
 	case errors.Is(err, ErrDigestInvalid):

@@ -37,6 +37,12 @@ type manifestMeta struct {
 	Blobs []string `json:"blobs,omitempty"`
 	// Children are the digests of the manifests an index lists.
 	Children []string `json:"children,omitempty"`
+	// SBOM holds the package URLs an SBOM referrer (SPDX or CycloneDX
+	// JSON artifact) lists; see sbom.go.
+	SBOM []string `json:"sbom,omitempty"`
+	// Packages is the union of the SBOM package URLs of this manifest's
+	// live SBOM referrers: what advisory matching checks.
+	Packages []string `json:"sbom_packages,omitempty"`
 }
 
 func decodeMeta(v store.Version) (manifestMeta, error) {
@@ -115,6 +121,27 @@ func (h *handler) getManifest(w http.ResponseWriter, r *http.Request, rt Route) 
 		h.fail(w, r, rt, err)
 		return
 	}
+	// A manifest is a version: GET of a blocked one (its own advisories
+	// or those of the packages its SBOM lists) is refused, by tag or
+	// digest, and its bytes count toward the bandwidth limit. HEAD sends
+	// no content and is not refused, so tools can still resolve, inspect,
+	// discover referrers of and delete a blocked image.
+	var g *ecosystems.Grant
+	notModified := false
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, d.String()) {
+		notModified = true
+	}
+	if r.Method == http.MethodGet {
+		size := int64(len(body))
+		if notModified {
+			size = 0
+		}
+		if g, err = h.env.Pipeline.AdmitDownload(r.Context(), rt.key(), d.String(), size); err != nil {
+			h.fail(w, r, rt, err)
+			return
+		}
+		g.SetWarning(w)
+	}
 	hd := w.Header()
 	hd.Set("Content-Type", f.ContentType)
 	hd.Set("Docker-Content-Digest", d.String())
@@ -125,12 +152,14 @@ func (h *handler) getManifest(w http.ResponseWriter, r *http.Request, rt Route) 
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, d.String()) {
+	if notModified {
 		w.WriteHeader(http.StatusNotModified)
+		g.Done(0)
 		return
 	}
 	h.env.Pipeline.CountDownload(rt.key(), d.String())
-	_, _ = w.Write(body)
+	n, _ := w.Write(body)
+	g.Done(int64(n))
 }
 
 var errNeedPublish = errors.New("version not recorded yet")
@@ -215,11 +244,23 @@ func (h *handler) publishManifest(ctx context.Context, p ecosystems.Principal, r
 		meta.Subject = m.Subject.Digest
 	}
 	immutableAll := false
+	// extra is the storage the manifest's blobs take: charged to the org
+	// with the manifest (each distinct blob once per manifest; an index
+	// adds nothing, its children are versions of their own).
+	var extra int64
+	sbom := m.Subject != nil && !m.Index && isSBOMType(m.ReferrerType())
+	var sbomLayers []string
 	err := h.env.Pipeline.Index.View(ctx, func(tx store.Tx) error {
 		if o, err := tx.Org(rt.Org); err == nil {
 			immutableAll = o.Settings.ImmutableTags
 		}
-		for _, b := range m.Blobs {
+		// SBOMs pushed before this manifest (referrers may come first).
+		vs, err := tx.Versions(k)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		meta.Packages = sbomUnion(vs, d.String(), "")
+		for i, b := range m.Blobs {
 			bd, _ := ParseDigest(b.Digest)
 			l, err := getLink(tx, k, bd)
 			if err == nil {
@@ -236,7 +277,13 @@ func (h *handler) publishManifest(ctx context.Context, p ecosystems.Principal, r
 			if l.Size != b.Size {
 				return fmt.Errorf("%w: descriptor of %s says %d bytes, the blob has %d", ErrManifestInvalid, bd, b.Size, l.Size)
 			}
+			if !slices.Contains(meta.Blobs, l.SHA256) {
+				extra += l.Size
+			}
 			meta.Blobs = append(meta.Blobs, l.SHA256)
+			if sbom && i > 0 {
+				sbomLayers = append(sbomLayers, l.SHA256)
+			}
 		}
 		for _, c := range m.Children {
 			v, err := tx.Version(k, c.Digest)
@@ -256,6 +303,9 @@ func (h *handler) publishManifest(ctx context.Context, p ecosystems.Principal, r
 	})
 	if err != nil {
 		return err
+	}
+	if sbom {
+		meta.SBOM = h.readSBOM(sbomLayers)
 	}
 	metaJSON, _ := json.Marshal(meta)
 	h.uploads.commit.RLock()
@@ -282,6 +332,20 @@ func (h *handler) publishManifest(ctx context.Context, p ecosystems.Principal, r
 		}
 		return nil
 	}
+	if err := h.storeManifest(ctx, p, k, version, file, metaJSON, extra, rt.Image, setTags); err != nil {
+		return err
+	}
+	if sbom {
+		return h.refreshSubject(ctx, p, k, meta.Subject)
+	}
+	return nil
+}
+
+// storeManifest records manifest version of k (restoring a deleted one)
+// with its tags.
+func (h *handler) storeManifest(ctx context.Context, p ecosystems.Principal, k store.PackageKey, version string, file store.File,
+	metaJSON []byte, extra int64, display string, setTags func(pkg *store.Package) error) error {
+	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = h.env.Pipeline.Mutate(ctx, p, ecosystems.Write, k, func(_ store.Tx, pkg *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
 			i := slices.IndexFunc(vs, func(v store.Version) bool { return v.Version == version })
@@ -294,9 +358,13 @@ func (h *handler) publishManifest(ctx context.Context, p ecosystems.Principal, r
 				// A deleted manifest pushed again: the digest names the same
 				// bytes, so it is restored rather than refused.
 				v.Deleted, v.Files, v.Meta, v.Yanked, v.YankReason = time.Time{}, []store.File{file}, metaJSON, false, ""
-				v.Published, v.Publisher = time.Now().UTC(), p.User
+				v.Published, v.Publisher, v.ExtraSize = time.Now().UTC(), p.User, extra
+				newly := h.env.Pipeline.MatchVersion(&v)
 				changed = append(changed, v)
 				events = append(events, store.Event{Type: store.EventPublished, Ecosystem: k.Ecosystem, Org: k.Org, Package: k.Name, Version: version, Time: time.Now().UTC()})
+				if len(newly) > 0 {
+					events = append(events, store.Event{Type: store.EventVulnerable, Ecosystem: k.Ecosystem, Org: k.Org, Package: k.Name, Version: version, Time: time.Now().UTC(), Advisories: newly})
+				}
 			}
 			return changed, events, setTags(pkg)
 		})
@@ -307,8 +375,8 @@ func (h *handler) publishManifest(ctx context.Context, p ecosystems.Principal, r
 			return err
 		}
 		res, perr := h.env.Pipeline.Publish(ctx, p, ecosystems.PublishRequest{
-			Key: k, Version: version, Files: []store.File{file}, Meta: metaJSON, DisplayName: rt.Image,
-			UpdatePackage: setTags,
+			Key: k, Version: version, Files: []store.File{file}, Meta: metaJSON, DisplayName: display,
+			UpdatePackage: setTags, ExtraSize: extra,
 		})
 		if perr != nil {
 			if errors.Is(perr, store.ErrConflict) {
@@ -390,7 +458,22 @@ func (h *handler) removeManifest(ctx context.Context, p ecosystems.Principal, rt
 		}
 		v := vs[i]
 		v.Deleted = time.Now().UTC()
-		return []store.Version{v}, []store.Event{{Type: store.EventDeleted, Ecosystem: k.Ecosystem, Org: k.Org, Package: k.Name, Version: v.Version, Time: time.Now().UTC()}}, nil
+		changed := []store.Version{v}
+		events := []store.Event{{Type: store.EventDeleted, Ecosystem: k.Ecosystem, Org: k.Org, Package: k.Name, Version: v.Version, Time: time.Now().UTC()}}
+		// Deleting an SBOM takes its packages off the image it describes.
+		if m, err := decodeMeta(v); err == nil && len(m.SBOM) > 0 {
+			if j := slices.IndexFunc(vs, func(o store.Version) bool { return o.Version == m.Subject && !o.IsDeleted() }); j >= 0 {
+				nv, evs, err := h.setContents(*pkg, vs[j], sbomUnion(vs, m.Subject, v.Version))
+				if err != nil {
+					return nil, nil, err
+				}
+				if nv != nil {
+					changed = append(changed, *nv)
+					events = append(events, evs...)
+				}
+			}
+		}
+		return changed, events, nil
 	})
 }
 

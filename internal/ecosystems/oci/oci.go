@@ -35,8 +35,10 @@ type Ecosystem struct {
 }
 
 var (
-	_ ecosystems.Ecosystem   = (*Ecosystem)(nil)
-	_ ecosystems.RootMounted = (*Ecosystem)(nil)
+	_ ecosystems.Ecosystem     = (*Ecosystem)(nil)
+	_ ecosystems.RootMounted   = (*Ecosystem)(nil)
+	_ ecosystems.ErrorWriter   = (*Ecosystem)(nil)
+	_ ecosystems.ContentLister = (*Ecosystem)(nil)
 )
 
 // New returns the OCI ecosystem.
@@ -98,4 +100,41 @@ func (e *Ecosystem) LargeBody(r *http.Request) bool {
 	}
 	rt, err := ParseRoute(r.URL.Path)
 	return err == nil && (rt.Kind == RouteUpload || rt.Kind == RouteUploadStart)
+}
+
+// WriteError renders err as an OCI error document (errcode JSON):
+// 429 TOOMANYREQUESTS with Retry-After for the bandwidth limit, 403
+// DENIED naming the advisories for a blocked manifest, 413 DENIED for
+// the storage limit.
+func (e *Ecosystem) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	rt, _ := ParseRoute(r.URL.Path)
+	if h := e.handler(); h != nil {
+		h.fail(w, r, rt, err)
+		return
+	}
+	ecosystems.SetRetryAfter(w, err)
+	status := ecosystems.HTTPStatus(err)
+	code := "UNKNOWN"
+	switch status {
+	case http.StatusTooManyRequests:
+		code = "TOOMANYREQUESTS"
+	case http.StatusForbidden, http.StatusRequestEntityTooLarge:
+		code = "DENIED"
+	case http.StatusNotFound:
+		code = "NAME_UNKNOWN"
+	}
+	writeJSON(w, status, "application/json", errorBody{Errors: []errorEntry{{Code: code, Message: ecosystems.PublicMessage(err)}}})
+}
+
+// Contents returns the package URLs listed by the SBOMs attached to
+// manifest version v (see sbom.go), for advisory matching.
+func (e *Ecosystem) Contents(v store.Version) []string {
+	if len(v.Meta) == 0 {
+		return nil
+	}
+	m, err := decodeMeta(v)
+	if err != nil {
+		return nil
+	}
+	return m.Packages
 }

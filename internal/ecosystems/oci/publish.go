@@ -225,6 +225,21 @@ func (e *Ecosystem) PublishFile(ctx context.Context, env *ecosystems.Env, pr eco
 	if err != nil {
 		return none, fmt.Errorf("publish %s: %w", filename, err)
 	}
+	// Refuse before committing anything when the blobs cannot fit the
+	// org's storage (the manifests would be refused at the end).
+	var total int64
+	counted := map[string]bool{}
+	for _, n := range order {
+		for _, b := range n.blobs {
+			if st, ok := a.blobs[b]; ok && !counted[b] {
+				counted[b] = true
+				total += st.Info().Size
+			}
+		}
+	}
+	if err := h.checkRoom(ctx, org, total); err != nil {
+		return none, fmt.Errorf("publish %s: %w", filename, err)
+	}
 	for _, n := range order {
 		for _, b := range n.blobs {
 			st := a.blobs[b]

@@ -271,7 +271,14 @@ func (h *handler) uploadStart(w http.ResponseWriter, r *http.Request, rt Route) 
 			h.fail(w, r, rt, err)
 			return
 		}
-		if err := h.putMonolithic(r.Context(), p, rt, d, r.Body); err != nil {
+		err = nil
+		if r.ContentLength > 0 {
+			err = h.checkRoom(r.Context(), rt.Org, r.ContentLength)
+		}
+		if err == nil {
+			err = h.putMonolithic(r.Context(), p, rt, d, r.Body)
+		}
+		if err != nil {
 			h.fail(w, r, rt, err)
 			return
 		}
@@ -363,7 +370,20 @@ func (h *handler) putMonolithic(ctx context.Context, p ecosystems.Principal, rt 
 	if extra != nil && hex.EncodeToString(extra.Sum(nil)) != d.Hex {
 		return oerr(http.StatusBadRequest, "DIGEST_INVALID", fmt.Errorf("the uploaded content does not match digest %s", d))
 	}
+	if err := h.checkRoom(ctx, rt.Org, st.Info().Size); err != nil {
+		return err
+	}
 	return h.commitAndLink(ctx, p, rt, d, st)
+}
+
+// checkRoom refuses (413, ecosystems.QuotaError) a blob of n bytes that
+// cannot fit org's storage limit: the manifest that references it would
+// be refused anyway, so the bytes are not kept. The manifest push
+// charges the storage; this is only the early check.
+func (h *handler) checkRoom(ctx context.Context, org string, n int64) error {
+	return h.env.Pipeline.Index.View(ctx, func(tx store.Tx) error {
+		return h.env.Pipeline.CheckStorage(tx, org, n)
+	})
 }
 
 func (h *handler) commitAndLink(ctx context.Context, p ecosystems.Principal, rt Route, d Digest, st store.Staged) error {
@@ -415,6 +435,15 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request, rt Route) {
 			return
 		}
 	}
+	// A blob that cannot fit the org's storage is refused as soon as its
+	// size is known, and its bytes are dropped with the session.
+	if r.ContentLength > 0 {
+		if err := h.checkRoom(r.Context(), rt.Org, s.size+r.ContentLength); err != nil {
+			h.uploads.end(s)
+			h.fail(w, r, rt, err)
+			return
+		}
+	}
 	if err := h.appendChunk(r, s); err != nil {
 		if errors.Is(err, ErrRangeInvalid) {
 			h.sessionHeaders(w, rt, s)
@@ -423,6 +452,11 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request, rt Route) {
 		return
 	}
 	if r.Method == http.MethodPatch {
+		if err := h.checkRoom(r.Context(), rt.Org, s.size); err != nil {
+			h.uploads.end(s)
+			h.fail(w, r, rt, err)
+			return
+		}
 		h.sessionHeaders(w, rt, s)
 		w.WriteHeader(http.StatusAccepted)
 		return
@@ -491,6 +525,9 @@ func (h *handler) finish(ctx context.Context, p ecosystems.Principal, rt Route, 
 	}
 	if got != d.Hex {
 		return oerr(http.StatusBadRequest, "DIGEST_INVALID", fmt.Errorf("the uploaded content does not match digest %s", d))
+	}
+	if err := h.checkRoom(ctx, rt.Org, s.size); err != nil {
+		return err
 	}
 	info := store.BlobInfo{SHA256: sum, Size: s.size}
 	var st store.Staged
