@@ -1,7 +1,8 @@
 // Package config reads and writes the drok CLI configuration: a YAML file
 // (drok/config.yaml in the XDG config directory, or in DROK_CONFIG_DIR)
 // whose keys environment variables (DROK_SERVER, DROK_ORG, DROK_ADDR,
-// DROK_DATA, DROK_BASE_URL) and command-line flags override.
+// DROK_DATA, DROK_BASE_URL, DROK_WEBHOOK_ALLOW_PRIVATE) and command-line
+// flags override.
 package config
 
 import (
@@ -32,6 +33,9 @@ const (
 	KeyAddr    = "addr"
 	KeyData    = "data"
 	KeyBaseURL = "base_url"
+	// KeyWebhookAllowPrivate lets drok serve send webhooks to loopback and
+	// private addresses.
+	KeyWebhookAllowPrivate = "webhook_allow_private"
 )
 
 // Keys lists every key the configuration file may hold, with its meaning.
@@ -41,6 +45,7 @@ var Keys = []struct{ Name, Help string }{
 	{KeyAddr, "listen address of drok serve (env DROK_ADDR)"},
 	{KeyData, "data directory of drok serve and drok daemon (env DROK_DATA)"},
 	{KeyBaseURL, "externally visible URL of drok serve (env DROK_BASE_URL)"},
+	{KeyWebhookAllowPrivate, "true lets drok serve send webhooks to private addresses (env DROK_WEBHOOK_ALLOW_PRIVATE)"},
 }
 
 // ValidKey reports whether key is a configuration key.

@@ -14,8 +14,12 @@ import (
 // NewCmdConfig returns the `drok config` command group.
 func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
 	var keys strings.Builder
+	width := 10
 	for _, k := range config.Keys {
-		keys.WriteString("  " + k.Name + strings.Repeat(" ", 10-len(k.Name)) + k.Help + "\n")
+		width = max(width, len(k.Name)+2)
+	}
+	for _, k := range config.Keys {
+		keys.WriteString("  " + k.Name + strings.Repeat(" ", width-len(k.Name)) + k.Help + "\n")
 	}
 	cmd := &cobra.Command{
 		Use:   "config <command>",

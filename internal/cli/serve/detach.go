@@ -53,6 +53,9 @@ func detachRun(opts *ServeOptions) error {
 	if opts.BaseURL != "" {
 		args = append(args, "--base-url", opts.BaseURL)
 	}
+	if opts.WebhookAllowPrivate {
+		args = append(args, "--webhook-allow-private")
+	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	localdaemon.Detach(cmd)
