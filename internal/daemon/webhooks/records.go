@@ -226,6 +226,31 @@ func putDelivery(a store.Aux, d, prev Delivery) error {
 	return putJSON(a, nsDelivery, d.HookID+"/"+d.ID, d)
 }
 
+// pruneLog removes the finished deliveries of hook hookID beyond the
+// newest keep.
+func pruneLog(tx store.Tx, hookID string, keep int) error {
+	a, err := auxOf(tx)
+	if err != nil {
+		return err
+	}
+	ds, err := ListDeliveries(tx, hookID)
+	if err != nil {
+		return err
+	}
+	finished := 0
+	for _, d := range ds {
+		if d.Status == StatusPending {
+			continue
+		}
+		if finished++; finished > keep {
+			if err := a.AuxDelete(nsDelivery, hookID+"/"+d.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // newDelivery builds the delivery of event e to hook h.
 func newDelivery(h Hook, e store.Event, now time.Time) (Delivery, error) {
 	d := Delivery{ID: NewDeliveryID(), HookID: h.ID, Event: e.Type, Package: e.Package, Version: e.Version,

@@ -282,7 +282,13 @@ func (s *Service) send(ctx context.Context, ref dueRef) {
 			return err
 		}
 		out = record(prev, res, now, s.opts.RetryBase)
-		return putDelivery(a, out, prev)
+		if err := putDelivery(a, out, prev); err != nil {
+			return err
+		}
+		if out.Status == StatusPending {
+			return nil
+		}
+		return pruneLog(tx, out.HookID, KeepDeliveries)
 	})
 	if err != nil {
 		s.opts.Log.Warn("webhook delivery: record attempt", "delivery", d.ID, "err", err)

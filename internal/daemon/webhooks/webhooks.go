@@ -56,6 +56,10 @@ const (
 	ExcerptBytes = 1024
 	// MaxURLLength bounds a hook's URL.
 	MaxURLLength = 2048
+	// KeepDeliveries is how many finished deliveries (delivered or
+	// failed) the log keeps per hook; older ones are pruned. Pending
+	// deliveries are never pruned.
+	KeepDeliveries = 200
 )
 
 // Hook is a registered endpoint. Repo is "" for an organisation hook,
