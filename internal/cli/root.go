@@ -5,7 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drok-dev/drok/internal/cli/advisory"
 	"github.com/drok-dev/drok/internal/cli/auth"
+	"github.com/drok-dev/drok/internal/cli/check"
 	"github.com/drok-dev/drok/internal/cli/cmdutil"
 	"github.com/drok-dev/drok/internal/cli/completion"
 	"github.com/drok-dev/drok/internal/cli/configcmd"
@@ -68,9 +70,9 @@ rejected.`,
 			root.AddCommand(c)
 		}
 	}
-	add("daemon", serve.NewCmdServe(f, nil), daemoncmd.NewCmdDaemon(f), user.NewCmdUser(f), gc.NewCmdGC(f, nil))
+	add("daemon", serve.NewCmdServe(f, nil), daemoncmd.NewCmdDaemon(f), user.NewCmdUser(f), gc.NewCmdGC(f, nil), check.NewCmdCheck(f, nil))
 	add("registry", auth.NewCmdLogin(f, nil), auth.NewCmdLogout(f, nil), auth.NewCmdAuth(f),
-		org.NewCmdOrg(f), repo.NewCmdRepo(f), pkgcmd.NewCmdPackage(f), token.NewCmdToken(f), webhook.NewCmdWebhook(f), setup.NewCmdSetup(f))
+		org.NewCmdOrg(f), repo.NewCmdRepo(f), pkgcmd.NewCmdPackage(f), token.NewCmdToken(f), webhook.NewCmdWebhook(f), setup.NewCmdSetup(f), advisory.NewCmdAdvisory(f))
 	add("other", configcmd.NewCmdConfig(f), completion.NewCmdCompletion(f, nil))
 	root.SetHelpCommandGroupID("other")
 	return root

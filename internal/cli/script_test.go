@@ -3,6 +3,7 @@ package cli_test
 import (
 	"archive/tar"
 	"compress/gzip"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -119,8 +120,8 @@ func cmdGrab(ts *testscript.TestScript, neg bool, args []string) {
 // mktgz FILE NAME VERSION writes an npm package tarball holding
 // package/package.json.
 func cmdMkTgz(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 3 {
-		ts.Fatalf("usage: mktgz FILE NAME VERSION")
+	if neg || len(args) < 3 || len(args) > 4 {
+		ts.Fatalf("usage: mktgz FILE NAME VERSION [RANDOM-BYTES]")
 	}
 	f, err := os.Create(ts.MkAbs(args[0]))
 	ts.Check(err)
@@ -130,6 +131,13 @@ func cmdMkTgz(ts *testscript.TestScript, neg bool, args []string) {
 	files := map[string]string{
 		"package/package.json": fmt.Sprintf(`{"name":%q,"version":%q,"description":"test package","main":"index.js"}`, args[1], args[2]),
 		"package/index.js":     "module.exports = 42;\n",
+	}
+	if len(args) == 4 {
+		n, err := strconv.Atoi(args[3])
+		ts.Check(err)
+		pad := make([]byte, n)
+		_, _ = rand.Read(pad)
+		files["package/index.js"] += "// " + string(pad) + "\n"
 	}
 	for _, name := range []string{"package/package.json", "package/index.js"} {
 		body := files[name]

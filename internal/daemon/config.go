@@ -35,6 +35,13 @@ type Config struct {
 	// GCGrace is the minimum age of what garbage collection removes;
 	// default 1h.
 	GCGrace time.Duration
+	// DefaultPlan is the plan of organisations without one; default free.
+	DefaultPlan string
+	// AdvisoryDir, when set, is a directory of OSV advisories (JSON files
+	// or .zip exports) the daemon imports at start and whenever it changes.
+	AdvisoryDir string
+	// AdvisoryPollInterval is how often AdvisoryDir is checked; default 1m.
+	AdvisoryPollInterval time.Duration
 	// WebhookAllowPrivate lets webhooks target loopback, private
 	// (10/8, 172.16/12, 192.168/16, fc00::/7) and CGNAT (100.64/10)
 	// addresses. Link-local and cloud metadata addresses are always

@@ -29,14 +29,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func npmTarball(t *testing.T, name, version string, padding int) []byte {
+func npmTarball(t *testing.T, name, version string, padding int, extra ...string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
 	files := map[string]string{
 		"package/package.json": fmt.Sprintf(`{"name":%q,"version":%q}`, name, version),
-		"package/pad.txt":      strings.Repeat(fmt.Sprintf("%s@%s ", name, version), padding),
+		"package/pad.txt":      strings.Repeat(fmt.Sprintf("%s@%s ", name, version), padding) + strings.Join(extra, ""),
 	}
 	for n, body := range files {
 		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {

@@ -123,6 +123,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, index: idx, ln: ln, BaseURL: base,
 		pipeline: ecosystems.NewPipeline(idx, blobs), tokens: api.NewTokens(idx)}
+	if cfg.DefaultPlan != "" {
+		if _, ok := ecosystems.LookupPlan(cfg.DefaultPlan); !ok {
+			ln.Close()
+			idx.Close()
+			return nil, fmt.Errorf("default plan %q is not one of %s", cfg.DefaultPlan, strings.Join(ecosystems.PlanNames(), ", "))
+		}
+		s.pipeline.DefaultPlan = cfg.DefaultPlan
+	}
 	s.webhooks = webhooks.New(idx, webhooks.Options{
 		Policy:    webhooks.Policy{AllowPrivate: cfg.WebhookAllowPrivate},
 		RetryBase: cfg.WebhookRetryBase,
@@ -139,6 +147,11 @@ func New(cfg Config) (*Server, error) {
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if err := s.pipeline.LoadAdvisories(context.Background()); err != nil {
+		ln.Close()
+		idx.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -179,6 +192,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	gcDone := make(chan struct{}, 1)
 	gcDone <- struct{}{}
+	if s.cfg.AdvisoryDir != "" {
+		go s.watchAdvisories(ctx)
+	}
 	// Webhooks run until the HTTP server has stopped, so that events of
 	// the last requests are dispatched; sends in flight are cut short and
 	// stay due for the next start.

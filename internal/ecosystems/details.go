@@ -38,5 +38,18 @@ func VersionDetails(v store.Version) client.Version {
 	for _, f := range v.Files {
 		cv.Files = append(cv.Files, client.File{Name: f.Name, SHA256: f.SHA256, Size: f.Size})
 	}
+	cv.Advisories = AdvisoryRefs(v.Advisories)
 	return cv
+}
+
+// AdvisoryRefs renders advisory references for the REST API.
+func AdvisoryRefs(refs []store.AdvisoryRef) []client.AdvisoryRef {
+	if len(refs) == 0 {
+		return nil
+	}
+	out := make([]client.AdvisoryRef, len(refs))
+	for i, a := range refs {
+		out[i] = client.AdvisoryRef(a)
+	}
+	return out
 }

@@ -105,6 +105,8 @@ func HTTPStatus(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrDenied):
 		return http.StatusForbidden
+	case errors.Is(err, ErrBandwidth):
+		return http.StatusTooManyRequests
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, store.ErrConflict):

@@ -8,7 +8,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/drok-dev/drok/internal/advisory"
 
 	"github.com/drok-dev/drok/internal/store"
 )
@@ -20,6 +23,15 @@ type Pipeline struct {
 	Blobs store.Blobs
 	// Ecosystems by identifier; used for name/version rules and ordering.
 	Ecosystems map[string]Ecosystem
+	// DefaultPlan is the plan of organisations that have none set.
+	DefaultPlan string
+
+	// advisories is the current advisory database (nil: none loaded).
+	advisories atomic.Pointer[advisory.DB]
+	// bandwidth holds each org's month total of bytes served (and
+	// reserved for downloads in flight), loaded on first use; FlushDownloads
+	// persists the dirty ones.
+	bandwidth map[bandwidthKey]*bwEntry
 
 	mu        sync.Mutex
 	downloads map[downloadKey]int64
@@ -47,6 +59,7 @@ type downloadKey struct {
 // NewPipeline returns a pipeline over the given stores.
 func NewPipeline(idx store.Index, blobs store.Blobs) *Pipeline {
 	return &Pipeline{Index: idx, Blobs: blobs, Ecosystems: map[string]Ecosystem{}, downloads: map[downloadKey]int64{},
+		bandwidth: map[bandwidthKey]*bwEntry{}, DefaultPlan: Plans[0].Name,
 		reads: store.NewGenCache[readKey, readResult](idx, 50000)}
 }
 
@@ -154,7 +167,7 @@ func (p *Pipeline) Publish(ctx context.Context, pr Principal, req PublishRequest
 				return err
 			}
 		}
-		res, err = commitVersion(tx, pr, req, pkg, v, now, true)
+		res, err = p.commitVersion(tx, pr, req, pkg, existing, v, now, true)
 		return err
 	})
 	if err != nil {
@@ -179,12 +192,15 @@ func (p *Pipeline) packageFor(tx store.Tx, pr Principal, req PublishRequest, now
 	return pkg, err
 }
 
-// commitVersion writes version v and package pkg with req's tags and
-// package update, bumps the package revision and, when published is
-// set, appends the published event to the outbox: the common end of
-// every publish transaction.
-func commitVersion(tx store.Tx, pr Principal, req PublishRequest, pkg store.Package, v store.Version, now time.Time, published bool) (PublishResult, error) {
-	if err := tx.PutVersion(v); err != nil {
+// commitVersion writes version v (replacing old, zero for a new version)
+// and package pkg with req's tags and package update, charges the
+// storage it adds to the org (refusing what exceeds the plan), matches
+// it against the advisory database, bumps the package revision and,
+// when published is set, appends the published event to the outbox:
+// the common end of every publish transaction.
+func (p *Pipeline) commitVersion(tx store.Tx, pr Principal, req PublishRequest, pkg store.Package, old, v store.Version, now time.Time, published bool) (PublishResult, error) {
+	newly := p.matchVersion(&v)
+	if err := p.putVersion(tx, old, v); err != nil {
 		return PublishResult{}, err
 	}
 	for tag, ver := range req.Tags {
@@ -205,6 +221,13 @@ func commitVersion(tx store.Tx, pr Principal, req PublishRequest, pkg store.Pack
 	}
 	if published {
 		if _, err := tx.AppendEvent(event(store.EventPublished, pkg, req.Version, pr)); err != nil {
+			return PublishResult{}, err
+		}
+	}
+	if len(newly) > 0 {
+		e := event(store.EventVulnerable, pkg, req.Version, pr)
+		e.Advisories = newly
+		if _, err := tx.AppendEvent(e); err != nil {
 			return PublishResult{}, err
 		}
 	}
@@ -293,6 +316,8 @@ type Resolved struct {
 	Package store.Package
 	// Versions holds every version, tombstones included, in publish order.
 	Versions []store.Version
+	// Settings are the owning org's settings (vulnerability blocking).
+	Settings store.OrgSettings
 }
 
 // Live returns the versions that are not deleted.
@@ -350,8 +375,15 @@ func (p *Pipeline) Resolve(ctx context.Context, pr Principal, k store.PackageKey
 		if r.Package.Name == "" {
 			return fmt.Errorf("package %s: %w", k.Name, store.ErrNotFound)
 		}
-		r.Versions, err = tx.Versions(k)
-		return err
+		if r.Versions, err = tx.Versions(k); err != nil {
+			return err
+		}
+		o, err := tx.Org(k.Org)
+		if err != nil {
+			return err
+		}
+		r.Settings = o.Settings
+		return nil
 	})
 	return r, err
 }
@@ -379,7 +411,11 @@ func (p *Pipeline) Mutate(ctx context.Context, pr Principal, act Action, k store
 			return err
 		}
 		for _, v := range changed {
-			if err := tx.PutVersion(v); err != nil {
+			var old store.Version
+			if i := slices.IndexFunc(vs, func(o store.Version) bool { return o.Version == v.Version }); i >= 0 {
+				old = vs[i]
+			}
+			if err := p.putVersion(tx, old, v); err != nil {
 				return err
 			}
 		}
@@ -518,34 +554,6 @@ func (p *Pipeline) Link(ctx context.Context, pr Principal, k store.PackageKey, r
 	})
 }
 
-// ServeFile serves a stored file with Range, ETag and nosniff, and counts
-// the download.
-func (p *Pipeline) ServeFile(w http.ResponseWriter, r *http.Request, k store.PackageKey, version string, f store.File) {
-	rc, info, err := p.Blobs.Open(f.SHA256)
-	if err != nil {
-		status := http.StatusInternalServerError
-		if errors.Is(err, store.ErrNotFound) {
-			status = http.StatusNotFound
-		}
-		http.Error(w, "file content unavailable", status)
-		return
-	}
-	defer rc.Close()
-	h := w.Header()
-	h.Set("ETag", `"`+f.SHA256+`"`)
-	h.Set("X-Content-Type-Options", "nosniff")
-	if f.ContentType != "" {
-		h.Set("Content-Type", f.ContentType)
-	} else {
-		h.Set("Content-Type", "application/octet-stream")
-	}
-	h.Set("Cache-Control", "private, max-age=0, must-revalidate")
-	if r.Method == http.MethodGet && r.Header.Get("Range") == "" {
-		p.CountDownload(k, version)
-	}
-	http.ServeContent(w, r, "", info.ModTime, rc)
-}
-
 // CountDownload records one download in memory; FlushDownloads persists.
 func (p *Pipeline) CountDownload(k store.PackageKey, version string) {
 	p.mu.Lock()
@@ -556,13 +564,16 @@ func (p *Pipeline) CountDownload(k store.PackageKey, version string) {
 // FlushDownloads writes the accumulated download counters to the index.
 func (p *Pipeline) FlushDownloads(ctx context.Context) error {
 	p.mu.Lock()
-	pending := p.downloads
+	pending, bw := p.downloads, p.takeDirtyBandwidth()
 	p.downloads = map[downloadKey]int64{}
 	p.mu.Unlock()
-	if len(pending) == 0 {
+	if len(pending) == 0 && len(bw) == 0 {
 		return nil
 	}
-	return store.UpdateCounters(ctx, p.Index, func(tx store.Tx) error {
+	err := store.UpdateCounters(ctx, p.Index, func(tx store.Tx) error {
+		if err := p.flushBandwidth(tx, bw); err != nil {
+			return err
+		}
 		for dk, n := range pending {
 			v, err := tx.Version(dk.k, dk.version)
 			if err == nil {
@@ -581,4 +592,15 @@ func (p *Pipeline) FlushDownloads(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err != nil {
+		// Persist these totals with the next flush.
+		p.mu.Lock()
+		for k := range bw {
+			if e := p.bandwidth[k]; e != nil {
+				e.dirty = true
+			}
+		}
+		p.mu.Unlock()
+	}
+	return err
 }

@@ -49,16 +49,19 @@ func (p *Pipeline) PutFiles(ctx context.Context, pr Principal, req PublishReques
 			return err
 		}
 		v, err := tx.Version(req.Key, req.Version)
+		old := v
 		newVersion := false
 		switch {
 		case err == nil && v.IsDeleted():
 			return fmt.Errorf("%s %s@%s was deleted: %w", req.Key.Ecosystem, req.Key.Name, req.Version, store.ErrTombstoned)
 		case errors.Is(err, store.ErrNotFound):
 			newVersion = true
+			old = store.Version{}
 			v = store.Version{PackageKey: req.Key, Version: req.Version, Published: now, Publisher: pr.User}
 		case err != nil:
 			return err
 		}
+		v.Files = slices.Clone(v.Files) // old keeps its own files for the storage charge
 		for _, f := range req.Files {
 			if f.Uploaded.IsZero() {
 				f.Uploaded = now
@@ -83,7 +86,7 @@ func (p *Pipeline) PutFiles(ctx context.Context, pr Principal, req PublishReques
 		if req.Meta != nil {
 			v.Meta = req.Meta
 		}
-		res, err = commitVersion(tx, pr, req, pkg, v, now, newVersion)
+		res, err = p.commitVersion(tx, pr, req, pkg, old, v, now, newVersion)
 		return err
 	})
 	if err != nil {

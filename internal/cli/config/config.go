@@ -33,6 +33,10 @@ const (
 	KeyAddr    = "addr"
 	KeyData    = "data"
 	KeyBaseURL = "base_url"
+	// KeyDefaultPlan is the plan of new organisations (drok serve).
+	KeyDefaultPlan = "default_plan"
+	// KeyAdvisoryDir is the OSV directory drok serve watches.
+	KeyAdvisoryDir = "advisory_dir"
 	// KeyWebhookAllowPrivate lets drok serve send webhooks to loopback and
 	// private addresses.
 	KeyWebhookAllowPrivate = "webhook_allow_private"
@@ -45,6 +49,8 @@ var Keys = []struct{ Name, Help string }{
 	{KeyAddr, "listen address of drok serve (env DROK_ADDR)"},
 	{KeyData, "data directory of drok serve and drok daemon (env DROK_DATA)"},
 	{KeyBaseURL, "externally visible URL of drok serve (env DROK_BASE_URL)"},
+	{KeyDefaultPlan, "plan of organisations without one: free, pro, organization, enterprise (env DROK_DEFAULT_PLAN)"},
+	{KeyAdvisoryDir, "directory of OSV advisories drok serve imports and watches (env DROK_ADVISORY_DIR)"},
 	{KeyWebhookAllowPrivate, "true lets drok serve send webhooks to private addresses (env DROK_WEBHOOK_ALLOW_PRIVATE)"},
 }
 

@@ -14,7 +14,7 @@ import (
 // NewCmdConfig returns the `drok config` command group.
 func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
 	var keys strings.Builder
-	width := 10
+	width := 0
 	for _, k := range config.Keys {
 		width = max(width, len(k.Name)+2)
 	}

@@ -34,7 +34,7 @@ the one ecosystem that has it.`,
 	}
 	cmdutil.MakeGroup(cmd)
 	cmd.AddCommand(NewCmdList(f, nil), NewCmdView(f, nil), NewCmdDelete(f, nil),
-		NewCmdYank(f, nil), NewCmdUnyank(f, nil), NewCmdLink(f, nil), NewCmdPublish(f, nil))
+		NewCmdYank(f, nil), NewCmdUnyank(f, nil), NewCmdLink(f, nil), NewCmdPublish(f, nil), NewCmdAudit(f, nil))
 	return cmd
 }
 
@@ -107,6 +107,9 @@ func printPackage(ios *iostreams.IOStreams, p client.Package) error {
 			fields = append(fields, iostreams.Row("version",
 				v.Version, cmdutil.FormatTime(ios, v.Published), State(v), strconv.FormatInt(v.Downloads, 10)))
 		}
+		for _, v := range p.Versions {
+			fields = append(fields, advisoryRows(v)...)
+		}
 		return iostreams.PrintFields(ios, fields)
 	}
 	if len(tags) > 0 {
@@ -120,13 +123,13 @@ func printPackage(ios *iostreams.IOStreams, p client.Package) error {
 		return err
 	}
 	fmt.Fprintf(ios.Out, "\n%s\n", ios.ColorScheme().Bold(cmdutil.Plural(len(p.Versions), "version")))
-	t := iostreams.NewTablePrinter(ios, "VERSION", "PUBLISHED", "PUBLISHER", "DOWNLOADS", "STATE")
+	t := iostreams.NewTablePrinter(ios, "VERSION", "PUBLISHED", "PUBLISHER", "DOWNLOADS", "STATE", "ADVISORIES")
 	for _, v := range p.Versions {
 		state := State(v)
 		if v.YankReason != "" {
 			state += ": " + v.YankReason
 		}
-		t.AddRow(v.Version, cmdutil.FormatTime(ios, v.Published), v.Publisher, strconv.FormatInt(v.Downloads, 10), state)
+		t.AddRow(v.Version, cmdutil.FormatTime(ios, v.Published), v.Publisher, strconv.FormatInt(v.Downloads, 10), state, advisorySummary(ios, v))
 	}
 	return t.Render()
 }
@@ -147,7 +150,11 @@ func printVersion(ios *iostreams.IOStreams, p client.Package, v client.Version) 
 		for _, f := range v.Files {
 			fields = append(fields, iostreams.Row("file", f.Name, f.SHA256, strconv.FormatInt(f.Size, 10)))
 		}
+		fields = append(fields, advisoryRows(v)...)
 		return iostreams.PrintFields(ios, fields)
+	}
+	if len(v.Advisories) > 0 {
+		fields = append(fields, iostreams.Field{Label: "Advisories", Value: advisorySummary(ios, v)})
 	}
 	if err := iostreams.PrintFields(ios, fields); err != nil {
 		return err
@@ -161,4 +168,29 @@ func printVersion(ios *iostreams.IOStreams, p client.Package, v client.Version) 
 		t.AddRow(f.Name, iostreams.FormatBytes(f.Size), f.SHA256)
 	}
 	return t.Render()
+}
+
+// advisoryRows are the pipe lines "advisory:<TAB>VERSION<TAB>ID<TAB>SEVERITY<TAB>FIXED".
+func advisoryRows(v client.Version) []iostreams.Field {
+	var out []iostreams.Field
+	for _, a := range v.Advisories {
+		out = append(out, iostreams.Row("advisory", v.Version, a.ID, a.Severity, strings.Join(a.Fixed, ",")))
+	}
+	return out
+}
+
+// advisorySummary is "GHSA-… (high), OSV-… (low)" coloured by the worst
+// severity, or "" when v has none.
+func advisorySummary(ios *iostreams.IOStreams, v client.Version) string {
+	if len(v.Advisories) == 0 {
+		return ""
+	}
+	parts := make([]string, len(v.Advisories))
+	for i, a := range v.Advisories {
+		parts[i] = a.ID + " (" + a.Severity + ")"
+		if len(a.Fixed) > 0 {
+			parts[i] += " fixed in " + strings.Join(a.Fixed, ", ")
+		}
+	}
+	return ios.ColorScheme().Red(strings.Join(parts, "; "))
 }

@@ -53,6 +53,12 @@ func detachRun(opts *ServeOptions) error {
 	if opts.BaseURL != "" {
 		args = append(args, "--base-url", opts.BaseURL)
 	}
+	if opts.DefaultPlan != "" {
+		args = append(args, "--default-plan", opts.DefaultPlan)
+	}
+	if opts.AdvisoryDir != "" {
+		args = append(args, "--advisory-dir", opts.AdvisoryDir)
+	}
 	if opts.WebhookAllowPrivate {
 		args = append(args, "--webhook-allow-private")
 	}

@@ -32,6 +32,10 @@ type ServeOptions struct {
 	DataDir string
 	BaseURL string
 	Detach  bool
+	// DefaultPlan is the plan of organisations without one.
+	DefaultPlan string
+	// AdvisoryDir is an OSV directory the daemon imports and watches.
+	AdvisoryDir string
 	// WebhookAllowPrivate lets webhooks target loopback and private addresses.
 	WebhookAllowPrivate bool
 	// StartTimeout bounds how long --detach waits for the daemon to be healthy.
@@ -48,9 +52,15 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 one data directory, and the REST API every other drok command uses.
 
 Settings come from the flags, else the environment (DROK_ADDR, DROK_DATA,
-DROK_BASE_URL, DROK_WEBHOOK_ALLOW_PRIVATE), else the configuration file
-(addr, data, base_url, webhook_allow_private), else the defaults:
-127.0.0.1:5873 and $XDG_DATA_HOME/drok (~/.local/share/drok).
+DROK_BASE_URL, DROK_DEFAULT_PLAN, DROK_ADVISORY_DIR,
+DROK_WEBHOOK_ALLOW_PRIVATE), else the configuration file (addr, data,
+base_url, default_plan, advisory_dir, webhook_allow_private), else the
+defaults: 127.0.0.1:5873 and $XDG_DATA_HOME/drok (~/.local/share/drok).
+
+--default-plan sets the plan of organisations that have none (free unless
+set). --advisory-dir names a directory of OSV advisories (JSON files or
+.zip exports) imported at start and again whenever its files change
+(checked every minute).
 
 Webhooks never connect to link-local or cloud metadata addresses. Loopback,
 private (10/8, 172.16/12, 192.168/16, fc00::/7) and CGNAT (100.64/10)
@@ -77,9 +87,17 @@ drok daemon status|stop|logs. --addr 127.0.0.1:0 picks a free port.`,
 			cfg.BindFlag(config.KeyAddr, cmd.Flags().Lookup("addr"))
 			cfg.BindFlag(config.KeyData, cmd.Flags().Lookup("data"))
 			cfg.BindFlag(config.KeyBaseURL, cmd.Flags().Lookup("base-url"))
+			cfg.BindFlag(config.KeyDefaultPlan, cmd.Flags().Lookup("default-plan"))
+			cfg.BindFlag(config.KeyAdvisoryDir, cmd.Flags().Lookup("advisory-dir"))
 			cfg.BindFlag(config.KeyWebhookAllowPrivate, cmd.Flags().Lookup("webhook-allow-private"))
 			opts.Addr = cfg.Get(config.KeyAddr)
 			opts.BaseURL = cfg.Get(config.KeyBaseURL)
+			opts.DefaultPlan = cfg.Get(config.KeyDefaultPlan)
+			if opts.AdvisoryDir = cfg.Get(config.KeyAdvisoryDir); opts.AdvisoryDir != "" {
+				if opts.AdvisoryDir, err = filepath.Abs(opts.AdvisoryDir); err != nil {
+					return fmt.Errorf("advisory directory: %w", err)
+				}
+			}
 			if v := cfg.Get(config.KeyWebhookAllowPrivate); v != "" {
 				if opts.WebhookAllowPrivate, err = strconv.ParseBool(v); err != nil {
 					return cmdutil.FlagErrorf("invalid webhook_allow_private %q: want true or false", v)
@@ -104,6 +122,8 @@ drok daemon status|stop|logs. --addr 127.0.0.1:0 picks a free port.`,
 	cmd.Flags().String("data", "", "Data directory (default $XDG_DATA_HOME/drok)")
 	cmd.Flags().String("base-url", "", "Externally visible URL, when behind a proxy (default http://ADDR)")
 	cmd.Flags().BoolVar(&opts.Detach, "detach", false, "Start the daemon in the background and print its URL")
+	cmd.Flags().String("default-plan", "", "Plan of organisations without one: free, pro, organization, enterprise (default free)")
+	cmd.Flags().String("advisory-dir", "", "Directory of OSV advisories (JSON or .zip) to import and watch for changes")
 	cmd.Flags().Bool("webhook-allow-private", false, "Let webhooks target loopback and private network addresses")
 	_ = cmd.MarkFlagDirname("data")
 	return cmd
@@ -113,10 +133,12 @@ func serveRun(opts *ServeOptions) error {
 	ctx, stop := signal.NotifyContext(opts.Ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := opts.Run(ctx, daemon.Config{
-		Addr:    opts.Addr,
-		DataDir: opts.DataDir,
-		BaseURL: opts.BaseURL,
-		Stderr:  opts.IO.ErrOut,
+		Addr:        opts.Addr,
+		DataDir:     opts.DataDir,
+		BaseURL:     opts.BaseURL,
+		Stderr:      opts.IO.ErrOut,
+		DefaultPlan: opts.DefaultPlan,
+		AdvisoryDir: opts.AdvisoryDir,
 
 		WebhookAllowPrivate: opts.WebhookAllowPrivate,
 	})

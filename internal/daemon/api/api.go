@@ -63,6 +63,11 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/orgs/{org}/packages/{eco}/link", a.link)
 	mux.HandleFunc("POST /api/v1/orgs/{org}/publish", a.publish)
 	mux.HandleFunc("POST /api/v1/admin/gc", a.gc)
+	mux.HandleFunc("POST /api/v1/admin/check", a.check)
+	mux.HandleFunc("GET /api/v1/orgs/{org}/audit", a.audit)
+	mux.HandleFunc("POST /api/v1/advisories", a.importAdvisories)
+	mux.HandleFunc("GET /api/v1/advisories", a.listAdvisories)
+	mux.HandleFunc("GET /api/v1/advisories/{id}", a.getAdvisory)
 	a.registerHooks(mux)
 }
 
@@ -375,13 +380,7 @@ func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func orgOut(tx store.Tx, o store.Org) client.Org {
-	out := client.Org{Name: o.Name, Created: o.Created, Settings: client.OrgSettings{Plan: o.Settings.Plan}}
-	if o.Settings.ImmutableTags {
-		out.Settings.ImmutableTags = &o.Settings.ImmutableTags
-	}
-	if n := o.Settings.MaxSnapshots; n > 0 {
-		out.Settings.MaxSnapshots = &n
-	}
+	out := client.Org{Name: o.Name, Created: o.Created, Settings: settingsOut(o.Settings)}
 	for u, role := range o.Members {
 		out.Members = append(out.Members, client.Member{User: u, Role: string(role)})
 	}
@@ -461,34 +460,18 @@ func (a *API) getOrg(w http.ResponseWriter, r *http.Request) {
 	a.orgOp(w, r, ecosystems.Read, http.StatusOK, nil)
 }
 
-// Plans are the known plan names.
-var Plans = []string{"free", "pro", "organization", "enterprise"}
-
 func (a *API) editOrg(w http.ResponseWriter, r *http.Request) {
 	var in client.OrgSettings
 	if err := decode(r, &in); err != nil {
 		a.WriteError(w, r, err)
 		return
 	}
-	if in.Plan != "" && !slices.Contains(Plans, in.Plan) {
-		a.WriteError(w, r, fmt.Errorf("%w: unknown plan %q (known: %s)", store.ErrInvalid, in.Plan, strings.Join(Plans, ", ")))
-		return
-	}
-	if in.MaxSnapshots != nil && (*in.MaxSnapshots < 0 || *in.MaxSnapshots > 100000) {
-		a.WriteError(w, r, fmt.Errorf("%w: max_snapshots must be between 0 (keep all) and 100000", store.ErrInvalid))
+	if err := validSettings(in); err != nil {
+		a.WriteError(w, r, err)
 		return
 	}
 	a.orgOp(w, r, ecosystems.Admin, http.StatusOK, func(tx store.Tx, o *store.Org) error {
-		if in.Plan != "" {
-			o.Settings.Plan = in.Plan
-		}
-		if in.ImmutableTags != nil {
-			o.Settings.ImmutableTags = *in.ImmutableTags
-		}
-		if in.MaxSnapshots != nil {
-			o.Settings.MaxSnapshots = *in.MaxSnapshots
-		}
-		return nil
+		return applySettings(tx, o, in, a.Pipeline.DefaultPlan)
 	})
 }
 
@@ -523,7 +506,9 @@ func (a *API) orgOp(w http.ResponseWriter, r *http.Request, act ecosystems.Actio
 			}
 		}
 		out = orgOut(tx, o)
-		return nil
+		u, err := a.usage(tx, o)
+		out.Usage = &u
+		return err
 	})
 	if err != nil {
 		a.WriteError(w, r, err)

@@ -1,6 +1,9 @@
 package client
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Health is the answer of GET /api/v1/health.
 type Health struct {
@@ -70,6 +73,8 @@ type Org struct {
 	Settings OrgSettings `json:"settings"`
 	Repos    int         `json:"repos"`
 	Packages int         `json:"packages"`
+	// Usage is storage and this month's bandwidth against the plan.
+	Usage *OrgUsage `json:"usage,omitempty"`
 }
 
 // OrgSettings are an organisation's editable settings.
@@ -81,6 +86,17 @@ type OrgSettings struct {
 	// MaxSnapshots caps the timestamped builds kept per Maven SNAPSHOT
 	// version (0 = keep all; nil in an edit = unchanged).
 	MaxSnapshots *int `json:"max_snapshots,omitempty"`
+	// StorageLimit and BandwidthLimit are custom limits in bytes
+	// (enterprise plan only; 0 in an edit goes back to the plan's).
+	StorageLimit   *int64 `json:"storage_limit,omitempty"`
+	BandwidthLimit *int64 `json:"bandwidth_limit,omitempty"`
+	// BandwidthWarnOnly serves downloads over the bandwidth limit with a
+	// warning instead of refusing them.
+	BandwidthWarnOnly *bool `json:"bandwidth_warn_only,omitempty"`
+	// BlockVulnerable refuses downloads of versions flagged by advisories
+	// of at least BlockSeverity (low, moderate, high, critical; "" = any).
+	BlockVulnerable *bool   `json:"block_vulnerable,omitempty"`
+	BlockSeverity   *string `json:"block_severity,omitempty"`
 }
 
 // Collaborator is a user with a permission on a repository.
@@ -124,6 +140,78 @@ type Version struct {
 	Deleted    bool      `json:"deleted"`
 	Downloads  int64     `json:"downloads"`
 	Files      []File    `json:"files"`
+	// Advisories are the security advisories affecting this version.
+	Advisories []AdvisoryRef `json:"advisories,omitempty"`
+}
+
+// AdvisoryRef is one advisory matched against a version.
+type AdvisoryRef struct {
+	ID       string   `json:"id"`
+	Aliases  []string `json:"aliases,omitempty"`
+	Summary  string   `json:"summary,omitempty"`
+	Severity string   `json:"severity"`
+	Fixed    []string `json:"fixed,omitempty"`
+}
+
+// AuditEntry is one flagged version in an audit report
+// (GET /api/v1/orgs/{org}/audit).
+type AuditEntry struct {
+	Ecosystem  string        `json:"ecosystem"`
+	Package    string        `json:"package"`
+	Version    string        `json:"version"`
+	Yanked     bool          `json:"yanked,omitempty"`
+	Blocked    bool          `json:"blocked"`
+	Advisories []AdvisoryRef `json:"advisories"`
+}
+
+// Advisory summarises one stored OSV record (GET /api/v1/advisories).
+type Advisory struct {
+	ID        string    `json:"id"`
+	Aliases   []string  `json:"aliases,omitempty"`
+	Summary   string    `json:"summary,omitempty"`
+	Modified  time.Time `json:"modified"`
+	Withdrawn bool      `json:"withdrawn,omitempty"`
+	// Packages are "ecosystem/name" pairs in drok's ecosystem names.
+	Packages []string `json:"packages"`
+}
+
+// AdvisoryImport is the body of POST /api/v1/advisories: OSV records to
+// store (replacing same ids) and ids to remove.
+type AdvisoryImport struct {
+	Advisories []json.RawMessage `json:"advisories"`
+	Remove     []string          `json:"remove,omitempty"`
+}
+
+// AdvisoryImportResult reports what an import changed.
+type AdvisoryImportResult struct {
+	Imported  int `json:"imported"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Removed   int `json:"removed"`
+	Flagged   int `json:"flagged_versions"`
+	Cleared   int `json:"cleared_versions"`
+	Ignored   int `json:"ignored"`
+}
+
+// OrgUsage is an organisation's consumption against its plan's limits.
+type OrgUsage struct {
+	Plan           string    `json:"plan"`
+	StorageUsed    int64     `json:"storage_used"`
+	StorageLimit   int64     `json:"storage_limit"`
+	BandwidthUsed  int64     `json:"bandwidth_used"`
+	BandwidthLimit int64     `json:"bandwidth_limit"`
+	Month          string    `json:"month"`
+	Reset          time.Time `json:"bandwidth_reset"`
+}
+
+// CheckReport is one organisation's storage counter against a recount
+// (POST /api/v1/admin/check).
+type CheckReport struct {
+	Org      string `json:"org"`
+	Recorded int64  `json:"recorded"`
+	Counted  int64  `json:"counted"`
+	OK       bool   `json:"ok"`
+	Repaired bool   `json:"repaired,omitempty"`
 }
 
 // Package is the drok view of a package (GET /api/v1/packages/{eco}/{org}/{name};

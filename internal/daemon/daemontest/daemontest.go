@@ -112,3 +112,9 @@ func (s *Server) Stop() {
 
 // As returns a client for the same server with another token ("" = anonymous).
 func (s *Server) As(token string) *client.Client { return client.New(s.URL, token) }
+
+// WithAdvisoryDir makes the daemon import and watch an OSV directory,
+// checking it every poll.
+func WithAdvisoryDir(dir string, poll time.Duration) Option {
+	return func(c *daemon.Config) { c.AdvisoryDir, c.AdvisoryPollInterval = dir, poll }
+}
