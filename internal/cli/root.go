@@ -20,6 +20,7 @@ import (
 	"github.com/drok-dev/drok/internal/cli/setup"
 	"github.com/drok-dev/drok/internal/cli/token"
 	"github.com/drok-dev/drok/internal/cli/user"
+	"github.com/drok-dev/drok/internal/cli/webhook"
 	"github.com/drok-dev/drok/internal/daemon"
 )
 
@@ -71,7 +72,7 @@ rejected.`,
 	}
 	add("daemon", serve.NewCmdServe(f, nil), daemoncmd.NewCmdDaemon(f), user.NewCmdUser(f), gc.NewCmdGC(f, nil), check.NewCmdCheck(f, nil))
 	add("registry", auth.NewCmdLogin(f, nil), auth.NewCmdLogout(f, nil), auth.NewCmdAuth(f),
-		org.NewCmdOrg(f), repo.NewCmdRepo(f), pkgcmd.NewCmdPackage(f), token.NewCmdToken(f), setup.NewCmdSetup(f), advisory.NewCmdAdvisory(f))
+		org.NewCmdOrg(f), repo.NewCmdRepo(f), pkgcmd.NewCmdPackage(f), token.NewCmdToken(f), webhook.NewCmdWebhook(f), setup.NewCmdSetup(f), advisory.NewCmdAdvisory(f))
 	add("other", configcmd.NewCmdConfig(f), completion.NewCmdCompletion(f, nil))
 	root.SetHelpCommandGroupID("other")
 	return root

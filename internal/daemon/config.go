@@ -42,6 +42,15 @@ type Config struct {
 	AdvisoryDir string
 	// AdvisoryPollInterval is how often AdvisoryDir is checked; default 1m.
 	AdvisoryPollInterval time.Duration
+	// WebhookAllowPrivate lets webhooks target loopback, private
+	// (10/8, 172.16/12, 192.168/16, fc00::/7) and CGNAT (100.64/10)
+	// addresses. Link-local and cloud metadata addresses are always
+	// refused.
+	WebhookAllowPrivate bool
+	// WebhookRetryBase is the maximum delay before the first retry of a
+	// failed webhook delivery; later retries double it up to one hour.
+	// Default 10s.
+	WebhookRetryBase time.Duration
 	// Ready, when set, is called with the bound address once serving.
 	Ready func(addr string)
 }

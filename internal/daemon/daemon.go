@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/drok-dev/drok/internal/daemon/api"
+	"github.com/drok-dev/drok/internal/daemon/webhooks"
 	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
 	"github.com/drok-dev/drok/internal/store/blob"
@@ -50,6 +51,7 @@ type Server struct {
 	index    *bolt.Index
 	pipeline *ecosystems.Pipeline
 	tokens   *api.Tokens
+	webhooks *webhooks.Service
 	http     *http.Server
 	ln       net.Listener
 	// BaseURL is the externally visible URL.
@@ -129,6 +131,12 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.pipeline.DefaultPlan = cfg.DefaultPlan
 	}
+	s.webhooks = webhooks.New(idx, webhooks.Options{
+		Policy:    webhooks.Policy{AllowPrivate: cfg.WebhookAllowPrivate},
+		RetryBase: cfg.WebhookRetryBase,
+		UserAgent: "drok-Hookshot/" + Version,
+		Log:       log,
+	})
 	if err := s.bootstrap(context.Background()); err != nil {
 		ln.Close()
 		idx.Close()
@@ -187,6 +195,13 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.cfg.AdvisoryDir != "" {
 		go s.watchAdvisories(ctx)
 	}
+	// Webhooks run until the HTTP server has stopped, so that events of
+	// the last requests are dispatched; sends in flight are cut short and
+	// stay due for the next start.
+	hooksCtx, stopHooks := context.WithCancel(context.Background())
+	defer stopHooks()
+	hooksDone := make(chan struct{})
+	go func() { defer close(hooksDone); s.webhooks.Run(hooksCtx) }()
 	var serveErr error
 loop:
 	for {
@@ -216,6 +231,8 @@ loop:
 		s.log.Warn("shutdown", "err", err)
 	}
 	<-gcDone // a collection in progress stops at its next check of ctx
+	stopHooks()
+	<-hooksDone
 	s.flush(context.Background())
 	if err := s.index.Close(); err != nil {
 		return fmt.Errorf("close index: %w", err)

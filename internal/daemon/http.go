@@ -17,7 +17,7 @@ func (s *Server) handler() http.Handler {
 	for _, e := range registered() {
 		s.pipeline.Register(e)
 	}
-	a := &api.API{Pipeline: s.pipeline, Tokens: s.tokens, Log: s.log, Version: Version}
+	a := &api.API{Pipeline: s.pipeline, Tokens: s.tokens, Log: s.log, Version: Version, Webhooks: s.webhooks}
 	env := &ecosystems.Env{BaseURL: s.BaseURL, Pipeline: s.pipeline, Log: s.log, REST: a.PackageRoutes()}
 	a.Env = env
 

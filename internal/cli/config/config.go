@@ -1,7 +1,8 @@
 // Package config reads and writes the drok CLI configuration: a YAML file
 // (drok/config.yaml in the XDG config directory, or in DROK_CONFIG_DIR)
 // whose keys environment variables (DROK_SERVER, DROK_ORG, DROK_ADDR,
-// DROK_DATA, DROK_BASE_URL) and command-line flags override.
+// DROK_DATA, DROK_BASE_URL, DROK_WEBHOOK_ALLOW_PRIVATE) and command-line
+// flags override.
 package config
 
 import (
@@ -36,6 +37,9 @@ const (
 	KeyDefaultPlan = "default_plan"
 	// KeyAdvisoryDir is the OSV directory drok serve watches.
 	KeyAdvisoryDir = "advisory_dir"
+	// KeyWebhookAllowPrivate lets drok serve send webhooks to loopback and
+	// private addresses.
+	KeyWebhookAllowPrivate = "webhook_allow_private"
 )
 
 // Keys lists every key the configuration file may hold, with its meaning.
@@ -47,6 +51,7 @@ var Keys = []struct{ Name, Help string }{
 	{KeyBaseURL, "externally visible URL of drok serve (env DROK_BASE_URL)"},
 	{KeyDefaultPlan, "plan of organisations without one: free, pro, organization, enterprise (env DROK_DEFAULT_PLAN)"},
 	{KeyAdvisoryDir, "directory of OSV advisories drok serve imports and watches (env DROK_ADVISORY_DIR)"},
+	{KeyWebhookAllowPrivate, "true lets drok serve send webhooks to private addresses (env DROK_WEBHOOK_ALLOW_PRIVATE)"},
 }
 
 // ValidKey reports whether key is a configuration key.

@@ -59,6 +59,9 @@ func detachRun(opts *ServeOptions) error {
 	if opts.AdvisoryDir != "" {
 		args = append(args, "--advisory-dir", opts.AdvisoryDir)
 	}
+	if opts.WebhookAllowPrivate {
+		args = append(args, "--webhook-allow-private")
+	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	localdaemon.Detach(cmd)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -35,6 +36,8 @@ type ServeOptions struct {
 	DefaultPlan string
 	// AdvisoryDir is an OSV directory the daemon imports and watches.
 	AdvisoryDir string
+	// WebhookAllowPrivate lets webhooks target loopback and private addresses.
+	WebhookAllowPrivate bool
 	// StartTimeout bounds how long --detach waits for the daemon to be healthy.
 	StartTimeout time.Duration
 }
@@ -43,20 +46,26 @@ type ServeOptions struct {
 func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Command {
 	opts := &ServeOptions{IO: f.IOStreams, Executable: f.Executable, Run: daemon.Run, StartTimeout: 15 * time.Second}
 	cmd := &cobra.Command{
-		Use:   "serve [--addr HOST:PORT] [--data DIR] [--base-url URL] [--detach]",
+		Use:   "serve [--addr HOST:PORT] [--data DIR] [--base-url URL] [--webhook-allow-private] [--detach]",
 		Short: "Run the drok registry daemon",
 		Long: `Run the drok registry daemon: npm, PyPI, Cargo, OCI, Maven and NuGet from
 one data directory, and the REST API every other drok command uses.
 
 Settings come from the flags, else the environment (DROK_ADDR, DROK_DATA,
-DROK_BASE_URL, DROK_DEFAULT_PLAN, DROK_ADVISORY_DIR), else the
-configuration file (addr, data, base_url, default_plan, advisory_dir), else
-the defaults: 127.0.0.1:5873 and $XDG_DATA_HOME/drok (~/.local/share/drok).
+DROK_BASE_URL, DROK_DEFAULT_PLAN, DROK_ADVISORY_DIR,
+DROK_WEBHOOK_ALLOW_PRIVATE), else the configuration file (addr, data,
+base_url, default_plan, advisory_dir, webhook_allow_private), else the
+defaults: 127.0.0.1:5873 and $XDG_DATA_HOME/drok (~/.local/share/drok).
 
 --default-plan sets the plan of organisations that have none (free unless
 set). --advisory-dir names a directory of OSV advisories (JSON files or
 .zip exports) imported at start and again whenever its files change
 (checked every minute).
+
+Webhooks never connect to link-local or cloud metadata addresses. Loopback,
+private (10/8, 172.16/12, 192.168/16, fc00::/7) and CGNAT (100.64/10)
+targets are refused too unless --webhook-allow-private is set: allow them
+only when the people who create webhooks may reach your internal network.
 
 On a fresh data directory the daemon creates the user admin and writes an
 admin token to DATA/initial-admin-token (mode 0600); log in with it:
@@ -80,12 +89,18 @@ drok daemon status|stop|logs. --addr 127.0.0.1:0 picks a free port.`,
 			cfg.BindFlag(config.KeyBaseURL, cmd.Flags().Lookup("base-url"))
 			cfg.BindFlag(config.KeyDefaultPlan, cmd.Flags().Lookup("default-plan"))
 			cfg.BindFlag(config.KeyAdvisoryDir, cmd.Flags().Lookup("advisory-dir"))
+			cfg.BindFlag(config.KeyWebhookAllowPrivate, cmd.Flags().Lookup("webhook-allow-private"))
 			opts.Addr = cfg.Get(config.KeyAddr)
 			opts.BaseURL = cfg.Get(config.KeyBaseURL)
 			opts.DefaultPlan = cfg.Get(config.KeyDefaultPlan)
 			if opts.AdvisoryDir = cfg.Get(config.KeyAdvisoryDir); opts.AdvisoryDir != "" {
 				if opts.AdvisoryDir, err = filepath.Abs(opts.AdvisoryDir); err != nil {
 					return fmt.Errorf("advisory directory: %w", err)
+				}
+			}
+			if v := cfg.Get(config.KeyWebhookAllowPrivate); v != "" {
+				if opts.WebhookAllowPrivate, err = strconv.ParseBool(v); err != nil {
+					return cmdutil.FlagErrorf("invalid webhook_allow_private %q: want true or false", v)
 				}
 			}
 			if opts.DataDir, err = cfg.DataDir(); err != nil {
@@ -109,6 +124,7 @@ drok daemon status|stop|logs. --addr 127.0.0.1:0 picks a free port.`,
 	cmd.Flags().BoolVar(&opts.Detach, "detach", false, "Start the daemon in the background and print its URL")
 	cmd.Flags().String("default-plan", "", "Plan of organisations without one: free, pro, organization, enterprise (default free)")
 	cmd.Flags().String("advisory-dir", "", "Directory of OSV advisories (JSON or .zip) to import and watch for changes")
+	cmd.Flags().Bool("webhook-allow-private", false, "Let webhooks target loopback and private network addresses")
 	_ = cmd.MarkFlagDirname("data")
 	return cmd
 }
@@ -123,6 +139,8 @@ func serveRun(opts *ServeOptions) error {
 		Stderr:      opts.IO.ErrOut,
 		DefaultPlan: opts.DefaultPlan,
 		AdvisoryDir: opts.AdvisoryDir,
+
+		WebhookAllowPrivate: opts.WebhookAllowPrivate,
 	})
 	if err != nil {
 		return fmt.Errorf("drok serve: %w", err)

@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -65,5 +67,68 @@ func TestServeForegroundPassesConfig(t *testing.T) {
 	}
 	if got.Addr != opts.Addr || got.DataDir != opts.DataDir || got.Stderr != errOut {
 		t.Errorf("daemon config %+v", got)
+	}
+}
+
+func TestServeWebhookAllowPrivate(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     string
+		file    string
+		args    []string
+		want    bool
+		wantErr bool
+	}{
+		{name: "default off"},
+		{name: "flag", args: []string{"--webhook-allow-private"}, want: true},
+		{name: "env", env: "true", want: true},
+		{name: "config file", file: "webhook_allow_private: true\n", want: true},
+		{name: "flag false beats env", env: "true", args: []string{"--webhook-allow-private=false"}, want: false},
+		{name: "env beats file", env: "false", file: "webhook_allow_private: true\n", want: false},
+		{name: "bad env", env: "maybe", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("XDG_DATA_HOME", "/xdg")
+			t.Setenv("DROK_WEBHOOK_ALLOW_PRIVATE", tt.env)
+			dir := t.TempDir()
+			if tt.file != "" {
+				if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(tt.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ios, _, _, _ := iostreams.Test()
+			f := &cmdutil.Factory{IOStreams: ios, Config: func() (*config.Config, error) { return config.LoadFrom(dir) }}
+			var got *ServeOptions
+			cmd := NewCmdServe(f, func(o *ServeOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SetErr(io.Discard)
+			err := cmd.Execute()
+			if tt.wantErr {
+				if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+					t.Fatalf("err = %v, want a usage error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.WebhookAllowPrivate != tt.want {
+				t.Errorf("WebhookAllowPrivate = %v, want %v", got.WebhookAllowPrivate, tt.want)
+			}
+		})
+	}
+}
+
+func TestServeForegroundPassesWebhookPolicy(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	var got daemon.Config
+	opts := &ServeOptions{IO: ios, Ctx: context.Background(), DataDir: t.TempDir(), WebhookAllowPrivate: true,
+		Run: func(ctx context.Context, cfg daemon.Config) error { got = cfg; return nil }}
+	if err := serveRun(opts); err != nil {
+		t.Fatal(err)
+	}
+	if !got.WebhookAllowPrivate {
+		t.Error("--webhook-allow-private did not reach the daemon configuration")
 	}
 }

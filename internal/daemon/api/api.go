@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/drok-dev/drok/internal/daemon/client"
+	"github.com/drok-dev/drok/internal/daemon/webhooks"
 	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
 )
@@ -29,6 +30,8 @@ type API struct {
 	Env *ecosystems.Env
 	// Version is the daemon's version string for /health.
 	Version string
+	// Webhooks manages webhook deliveries; nil disables the hook routes.
+	Webhooks *webhooks.Service
 }
 
 func (a *API) index() store.Index { return a.Pipeline.Index }
@@ -65,6 +68,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/advisories", a.importAdvisories)
 	mux.HandleFunc("GET /api/v1/advisories", a.listAdvisories)
 	mux.HandleFunc("GET /api/v1/advisories/{id}", a.getAdvisory)
+	a.registerHooks(mux)
 }
 
 // WriteJSON writes v as JSON with status.

@@ -319,3 +319,53 @@ func (c *Client) GC(ctx context.Context, in GCRequest) (GCResult, error) {
 	var out GCResult
 	return out, c.Do(ctx, http.MethodPost, "/api/v1/admin/gc", in, &out)
 }
+
+// hooksPath is the webhook collection of org (repo "") or of org/repo.
+func hooksPath(org, repo string) string {
+	if repo == "" {
+		return "/api/v1/orgs/" + esc(org) + "/hooks"
+	}
+	return "/api/v1/repos/" + esc(org) + "/" + esc(repo) + "/hooks"
+}
+
+// CreateHook creates a webhook on org (repo "") or on repository
+// org/repo. The answer carries the signing secret, shown only here.
+func (c *Client) CreateHook(ctx context.Context, org, repo string, in CreateHook) (Hook, error) {
+	var out Hook
+	return out, c.Do(ctx, http.MethodPost, hooksPath(org, repo), in, &out)
+}
+
+// Hooks lists the webhooks of org (repo "") or of repository org/repo.
+func (c *Client) Hooks(ctx context.Context, org, repo string) ([]Hook, error) {
+	var out []Hook
+	return out, c.Do(ctx, http.MethodGet, hooksPath(org, repo), nil, &out)
+}
+
+// Hook returns one webhook.
+func (c *Client) Hook(ctx context.Context, org, repo, id string) (Hook, error) {
+	var out Hook
+	return out, c.Do(ctx, http.MethodGet, hooksPath(org, repo)+"/"+esc(id), nil, &out)
+}
+
+// DeleteHook deletes a webhook with its delivery log.
+func (c *Client) DeleteHook(ctx context.Context, org, repo, id string) error {
+	return c.Do(ctx, http.MethodDelete, hooksPath(org, repo)+"/"+esc(id), nil, nil)
+}
+
+// HookDeliveries returns the delivery log of a webhook, newest first.
+func (c *Client) HookDeliveries(ctx context.Context, org, repo, id string) ([]Delivery, error) {
+	var out []Delivery
+	return out, c.Do(ctx, http.MethodGet, hooksPath(org, repo)+"/"+esc(id)+"/deliveries", nil, &out)
+}
+
+// Redeliver queues a delivery again (same delivery id).
+func (c *Client) Redeliver(ctx context.Context, org, repo, id, delivery string) (Delivery, error) {
+	var out Delivery
+	return out, c.Do(ctx, http.MethodPost, hooksPath(org, repo)+"/"+esc(id)+"/deliveries/"+esc(delivery)+"/redeliver", nil, &out)
+}
+
+// PingHook queues a "ping" delivery to a webhook.
+func (c *Client) PingHook(ctx context.Context, org, repo, id string) (Delivery, error) {
+	var out Delivery
+	return out, c.Do(ctx, http.MethodPost, hooksPath(org, repo)+"/"+esc(id)+"/ping", nil, &out)
+}

@@ -278,3 +278,42 @@ type GCResult struct {
 	UploadsExpired int   `json:"uploads_expired"`
 	DryRun         bool  `json:"dry_run,omitempty"`
 }
+
+// Hook is a webhook of an organisation (Repository empty) or of a
+// repository. Secret is only set in the answer to a create call.
+type Hook struct {
+	ID         string    `json:"id"`
+	Org        string    `json:"org"`
+	Repository string    `json:"repository,omitempty"`
+	URL        string    `json:"url"`
+	Events     []string  `json:"events"`
+	Creator    string    `json:"creator,omitempty"`
+	Created    time.Time `json:"created"`
+	Secret     string    `json:"secret,omitempty"`
+}
+
+// CreateHook is the body of POST /api/v1/orgs/{org}/hooks and POST
+// /api/v1/repos/{org}/{repo}/hooks. Empty Events subscribes to every
+// event; an empty Secret makes the server generate one.
+type CreateHook struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events,omitempty"`
+	Secret string   `json:"secret,omitempty"`
+}
+
+// Delivery is one entry of a webhook's delivery log.
+type Delivery struct {
+	ID              string    `json:"id"`
+	HookID          string    `json:"hook_id"`
+	Event           string    `json:"event"`
+	Package         string    `json:"package,omitempty"`
+	Version         string    `json:"version,omitempty"`
+	Status          string    `json:"status"`
+	Attempts        int       `json:"attempts"`
+	ResponseCode    int       `json:"response_code,omitempty"`
+	ResponseExcerpt string    `json:"response_excerpt,omitempty"`
+	Error           string    `json:"error,omitempty"`
+	Created         time.Time `json:"created"`
+	LastAttempt     time.Time `json:"last_attempt,omitzero"`
+	NextAttempt     time.Time `json:"next_attempt,omitzero"`
+}

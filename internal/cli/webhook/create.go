@@ -1,0 +1,100 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drok-dev/drok/internal/cli/cmdutil"
+	"github.com/drok-dev/drok/internal/cli/iostreams"
+	"github.com/drok-dev/drok/internal/daemon/client"
+	"github.com/drok-dev/drok/internal/daemon/webhooks"
+)
+
+// CreateOptions are the inputs of `drok webhook create`.
+type CreateOptions struct {
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Ctx    context.Context
+
+	Org    string
+	Repo   string
+	URL    string
+	Events []string
+	Secret string
+	JSON   bool
+}
+
+// NewCmdCreate returns `drok webhook create`.
+func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
+	opts := &CreateOptions{IO: f.IOStreams, Client: f.Client}
+	cmd := &cobra.Command{
+		Use:   "create ORG[/REPO] --url URL [--events EVENT,...] [--secret SECRET]",
+		Short: "Create a webhook",
+		Long: `Create a webhook on a repository (ORG/REPO) or an organisation (ORG).
+
+Without --events the webhook receives every event. Without --secret the
+server generates one. The secret signs every delivery and is shown once,
+now: store it where your receiver can read it.
+
+The URL must be http or https, without a user name or password. The
+server refuses link-local and cloud metadata addresses, and loopback and
+private addresses unless it runs with --webhook-allow-private.
+
+On a pipe the output is "field:<TAB>value" lines: id, url, events, secret.`,
+		Example: `  drok webhook create acme/web --url https://ci.example.test/drok --events package:published,package:yanked
+  drok webhook create acme --url https://chat.example.test/hooks/drok --secret "$SECRET" --json`,
+		Args: targetArgs(1, "ORG[/REPO]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ctx = cmd.Context()
+			var err error
+			if opts.Org, opts.Repo, err = parseTarget(args[0]); err != nil {
+				return err
+			}
+			if opts.URL == "" {
+				return cmdutil.FlagErrorf("--url is required")
+			}
+			if cmd.Flags().Changed("events") {
+				if opts.Events, err = webhooks.ParseEvents(opts.Events); err != nil {
+					return cmdutil.FlagErrorf("invalid --events: %s", strings.TrimPrefix(err.Error(), "invalid: "))
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return createRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.URL, "url", "", "URL that receives the deliveries")
+	cmd.Flags().StringSliceVar(&opts.Events, "events", nil, "Comma-separated events (default: all)")
+	cmd.Flags().StringVar(&opts.Secret, "secret", "", "Signing secret (default: generated)")
+	cmdutil.AddJSONFlag(cmd, &opts.JSON)
+	_ = cmd.RegisterFlagCompletionFunc("events", cobra.FixedCompletions(webhooks.Events, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func createRun(opts *CreateOptions) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	h, err := c.CreateHook(opts.Ctx, opts.Org, opts.Repo, client.CreateHook{URL: opts.URL, Events: opts.Events, Secret: opts.Secret})
+	if err != nil {
+		return fmt.Errorf("create webhook on %s: %w", target(opts.Org, opts.Repo), err)
+	}
+	if opts.JSON {
+		return cmdutil.PrintJSON(opts.IO, h)
+	}
+	if err := iostreams.PrintFields(opts.IO, []iostreams.Field{
+		{Label: "ID", Value: h.ID},
+		{Label: "URL", Value: h.URL},
+		{Label: "Events", Value: strings.Join(h.Events, ",")},
+		{Label: "Secret", Value: h.Secret},
+	}); err != nil {
+		return err
+	}
+	cmdutil.Success(opts.IO, "Created webhook %s on %s; copy its secret now, it will not be shown again", h.ID, target(opts.Org, opts.Repo))
+	return nil
+}

@@ -1,0 +1,60 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drok-dev/drok/internal/cli/cmdutil"
+	"github.com/drok-dev/drok/internal/cli/iostreams"
+	"github.com/drok-dev/drok/internal/daemon/client"
+)
+
+// DeleteOptions are the inputs of `drok webhook delete`.
+type DeleteOptions struct {
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Ctx    context.Context
+
+	Org  string
+	Repo string
+	ID   string
+}
+
+// NewCmdDelete returns `drok webhook delete`.
+func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Command {
+	opts := &DeleteOptions{IO: f.IOStreams, Client: f.Client}
+	cmd := &cobra.Command{
+		Use:     "delete ORG[/REPO] ID",
+		Aliases: []string{"rm"},
+		Short:   "Delete a webhook",
+		Long:    "Delete a webhook with its delivery log; pending deliveries are dropped.",
+		Args:    targetArgs(2, "ORG[/REPO] ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ctx = cmd.Context()
+			var err error
+			if opts.Org, opts.Repo, err = parseTarget(args[0]); err != nil {
+				return err
+			}
+			opts.ID = args[1]
+			if runF != nil {
+				return runF(opts)
+			}
+			return deleteRun(opts)
+		},
+	}
+	return cmd
+}
+
+func deleteRun(opts *DeleteOptions) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	if err := c.DeleteHook(opts.Ctx, opts.Org, opts.Repo, opts.ID); err != nil {
+		return fmt.Errorf("delete webhook %s of %s: %w", opts.ID, target(opts.Org, opts.Repo), err)
+	}
+	cmdutil.Success(opts.IO, "Deleted webhook %s of %s", opts.ID, target(opts.Org, opts.Repo))
+	return nil
+}

@@ -1,0 +1,68 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drok-dev/drok/internal/cli/cmdutil"
+	"github.com/drok-dev/drok/internal/cli/iostreams"
+	"github.com/drok-dev/drok/internal/daemon/client"
+)
+
+// PingOptions are the inputs of `drok webhook ping`.
+type PingOptions struct {
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Ctx    context.Context
+
+	Org  string
+	Repo string
+	ID   string
+	JSON bool
+}
+
+// NewCmdPing returns `drok webhook ping`.
+func NewCmdPing(f *cmdutil.Factory, runF func(*PingOptions) error) *cobra.Command {
+	opts := &PingOptions{IO: f.IOStreams, Client: f.Client}
+	cmd := &cobra.Command{
+		Use:   "ping ORG[/REPO] ID",
+		Short: "Send a test delivery",
+		Long: `Queue a delivery of the event "ping" to a webhook, to check that the
+receiver is reachable and verifies signatures. It prints the delivery id;
+follow it with drok webhook deliveries.`,
+		Args: targetArgs(2, "ORG[/REPO] ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ctx = cmd.Context()
+			var err error
+			if opts.Org, opts.Repo, err = parseTarget(args[0]); err != nil {
+				return err
+			}
+			opts.ID = args[1]
+			if runF != nil {
+				return runF(opts)
+			}
+			return pingRun(opts)
+		},
+	}
+	cmdutil.AddJSONFlag(cmd, &opts.JSON)
+	return cmd
+}
+
+func pingRun(opts *PingOptions) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	d, err := c.PingHook(opts.Ctx, opts.Org, opts.Repo, opts.ID)
+	if err != nil {
+		return fmt.Errorf("ping webhook %s of %s: %w", opts.ID, target(opts.Org, opts.Repo), err)
+	}
+	if opts.JSON {
+		return cmdutil.PrintJSON(opts.IO, d)
+	}
+	fmt.Fprintln(opts.IO.Out, d.ID)
+	cmdutil.Success(opts.IO, "Queued a ping to webhook %s; see: drok webhook deliveries %s %s", opts.ID, target(opts.Org, opts.Repo), opts.ID)
+	return nil
+}
