@@ -70,7 +70,7 @@ func classpathJar(t *testing.T, cons, mod, out string) string {
 // version deploys once the limit is raised), a resolution refused by the
 // bandwidth limit (429), and an advisory on 1.0 fixed in 2.0 with
 // blocking on: the exact 1.0 fails with 403 while the range [1.0,3.0)
-// resolves 2.0, and audit lists 1.0.
+// resolves 2.0 and [0.9,2.0) resolves 0.9, and audit lists 1.0.
 func TestMavenPolicyE2E(t *testing.T) {
 	ctx := context.Background()
 	srv := daemontest.Start(t)
@@ -148,14 +148,14 @@ func TestMavenPolicyE2E(t *testing.T) {
 	forget()
 
 	// (c) An advisory on 1.0, fixed in 2.0.
-	for _, v := range []string{"1.0", "2.0"} {
+	for _, v := range []string{"0.9", "1.0", "2.0"} {
 		if _, err := srv.Client.Publish(ctx, "acme", "", "lib-"+v+".jar", bytes.NewReader(libJar(t, group, v, "acme "+v))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	osv := json.RawMessage(`{"id":"GHSA-mvn1-test-0001","modified":"2026-11-01T00:00:00Z","summary":"deserialization of untrusted data",
 	  "database_specific":{"severity":"CRITICAL"},
-	  "affected":[{"package":{"ecosystem":"Maven","name":"` + group + `:lib"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.0"}]}]}]}`)
+	  "affected":[{"package":{"ecosystem":"Maven","name":"` + group + `:lib"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"1.0"},{"fixed":"2.0"}]}]}]}`)
 	if res, err := srv.Client.ImportAdvisories(ctx, client.AdvisoryImport{Advisories: []json.RawMessage{osv}}); err != nil || res.Flagged != 3 { // 1.0 in quota, bw and acme
 		t.Fatalf("import: %+v %v", res, err)
 	}
@@ -188,13 +188,17 @@ func TestMavenPolicyE2E(t *testing.T) {
 		t.Fatalf("the blocked exact version should fail with 403: err=%v\n%s", err, out)
 	}
 	forget()
-	cons = consumerProject(t, group, repoOf("acme"), map[string]string{"range": "[1.0,3.0)"})
+	// [0.9,2.0) resolves its highest version: 1.0 unless it is blocked.
+	cons = consumerProject(t, group, repoOf("acme"), map[string]string{"range": "[1.0,3.0)", "below": "[0.9,2.0)"})
 	out, err = m.run(cons, "-U", "dependency:build-classpath", "-Dmdep.outputFile=cp.txt")
 	if err != nil {
 		t.Fatalf("range resolution with 1.0 blocked: %v\n%s", err, out)
 	}
 	if got := jarMarker(t, classpathJar(t, cons, "range", out)); got != "acme 2.0" {
-		t.Fatalf("the range resolved %q, want the fixed 2.0", got)
+		t.Fatalf("[1.0,3.0) resolved %q, want the fixed 2.0", got)
+	}
+	if got := jarMarker(t, classpathJar(t, cons, "below", out)); got != "acme 0.9" {
+		t.Fatalf("[0.9,2.0) resolved %q, want 0.9 (1.0 is blocked)", got)
 	}
 }
 
