@@ -142,7 +142,7 @@ type catalogEntry struct {
 // entry; NuGet 6.x restore reports it (NU1901-NU1904).
 type regVulnerability struct {
 	AdvisoryURL string `json:"advisoryUrl"`
-	// Severity is NuGet's level as a string, like nuget.org: "0" low,
+	// Severity is NuGet's level as a string, as the public gallery writes it: "0" low,
 	// "1" moderate, "2" high, "3" critical.
 	Severity string `json:"severity"`
 }
