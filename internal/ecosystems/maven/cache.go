@@ -76,7 +76,7 @@ func buildState(group, artifact string, r ecosystems.Resolved) *pkgState {
 	var listed []string
 	for _, v := range r.Live() {
 		st.versions[v.Version] = v
-		if !v.Yanked {
+		if !v.Yanked && !r.Blocked(v) { // blocked versions are left out like yanked ones
 			listed = append(listed, v.Version)
 		}
 		if IsSnapshot(v.Version) {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,6 +80,10 @@ func (h *handler) toREST(q *request) {
 	ecosystems.WriteText(q.w, http.StatusNotFound, "not found")
 }
 
+// textHints are the Maven wording of the plain-text errors.
+var textHints = ecosystems.TextHints{Ecosystem: "maven",
+	LoginRequired: "authentication required: put a drok token in settings.xml (`drok setup maven`)"}
+
 // fail writes err as status + text. Callers that must log in get the
 // Basic challenge Maven waits for before it sends credentials.
 func (h *handler) fail(q *request, err error) {
@@ -86,8 +91,15 @@ func (h *handler) fail(q *request, err error) {
 	if h.env != nil {
 		log = h.env.Log
 	}
-	ecosystems.FailText(q.w, q.r, log, err, ecosystems.TextHints{Ecosystem: "maven",
-		LoginRequired: "authentication required: put a drok token in settings.xml (`drok setup maven`)"})
+	ecosystems.FailText(q.w, q.r, log, err, textHints)
+}
+
+// WriteError writes a refused download (vulnerability block 403,
+// bandwidth 429 with Retry-After) in the repository's plain-text error
+// format: Maven prints the status, the body carries the reason.
+func (e *Ecosystem) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	ecosystems.SetRetryAfter(w, err)
+	ecosystems.FailText(w, r, slog.Default(), err, textHints)
 }
 
 // state returns package k as rendered at its current revision, after the
@@ -362,6 +374,10 @@ func (h *handler) putFile(q *request) {
 		return
 	}
 	info := staged.Info()
+	if err := h.checkStorage(q, store.File{Name: rt.File, Size: info.Size}, snapshot); err != nil {
+		h.fail(q, fmt.Errorf("upload %s: %w", rt.File, err))
+		return
+	}
 	if err := staged.Commit(); err != nil {
 		h.fail(q, fmt.Errorf("store %s: %w", rt.File, err))
 		return
@@ -386,6 +402,40 @@ func (h *handler) putFile(q *request) {
 		return
 	}
 	ecosystems.WriteText(q.w, http.StatusCreated, "stored "+rt.File)
+}
+
+// checkStorage refuses, before its blob is kept, a file whose version
+// would outgrow the org's storage limit: the version's files as PutFiles
+// will leave them (f added or replacing its namesake, older SNAPSHOT
+// builds pruned) against the files it has. The commit checks again.
+func (h *handler) checkStorage(q *request, f store.File, snapshot bool) error {
+	return h.env.Pipeline.Index.View(q.ctx, func(tx store.Tx) error {
+		v, err := tx.Version(q.key(), q.route.Version)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		files := slices.Clone(v.Files)
+		if i := slices.IndexFunc(files, func(o store.File) bool { return o.Name == f.Name }); i >= 0 {
+			files[i] = f
+		} else {
+			files = append(files, f)
+		}
+		if snapshot {
+			o, err := tx.Org(q.org)
+			if err != nil {
+				return err
+			}
+			files = KeepBuilds(q.route.ArtifactID, q.route.Version, files, o.Settings.MaxSnapshots)
+		}
+		var delta int64
+		for _, x := range files {
+			delta += x.Size
+		}
+		for _, x := range v.Files {
+			delta -= x.Size
+		}
+		return h.env.Pipeline.CheckStorage(tx, q.org, delta)
+	})
 }
 
 // raiseLatest returns a package update that points the "latest" tag

@@ -109,6 +109,15 @@ func publishPOM(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principa
 func commit(ctx context.Context, env *ecosystems.Env, pr ecosystems.Principal, org string, p POM, files ...*stagedFile) (ecosystems.PublishResult, error) {
 	req := ecosystems.PublishRequest{Key: store.PackageKey{Ecosystem: ecosystems.Maven, Org: org, Name: p.GroupID + ":" + p.ArtifactID},
 		Version: p.Version, DisplayName: p.GroupID + ":" + p.ArtifactID, AddFiles: true, UpdatePackage: raiseLatest(p.Version)}
+	var size int64
+	for _, f := range files {
+		size += f.file.Size
+	}
+	// Refuse what cannot fit before any blob is kept; the publish
+	// transaction checks again.
+	if err := env.Pipeline.Index.View(ctx, func(tx store.Tx) error { return env.Pipeline.CheckStorage(tx, org, size) }); err != nil {
+		return ecosystems.PublishResult{}, fmt.Errorf("publish %s:%s:%s: %w", p.GroupID, p.ArtifactID, p.Version, err)
+	}
 	for _, f := range files {
 		if err := f.staged.Commit(); err != nil {
 			return ecosystems.PublishResult{}, fmt.Errorf("store %s: %w", f.file.Name, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -142,20 +143,52 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// textHints are the NuGet wording of the plain-text errors.
+var textHints = ecosystems.TextHints{Ecosystem: "nuget",
+	LoginRequired: "authentication required: run `drok setup nuget` or pass a drok token as the API key / password",
+	NotFound:      "not found"}
+
+// WriteError writes a refused download (vulnerability block 403,
+// bandwidth 429 with Retry-After) as plain text, the message also in
+// X-NuGet-Warning, which NuGet clients print.
+func (e *Ecosystem) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	ecosystems.SetRetryAfter(w, err)
+	failText(w, r, slog.Default(), err, textHints)
+}
+
+// failText is ecosystems.FailText that also puts the message of a
+// refusal the user must act on (policy, quota) in X-NuGet-Warning:
+// NuGet clients print that header but not the body of an error.
+func failText(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, hints ecosystems.TextHints) {
+	switch ecosystems.HTTPStatus(err) {
+	case http.StatusForbidden, http.StatusTooManyRequests, http.StatusRequestEntityTooLarge:
+		w.Header().Set("X-NuGet-Warning", warningText(ecosystems.PublicMessage(err)))
+	}
+	ecosystems.FailText(w, r, log, err, hints)
+}
+
+// warningText makes msg a valid single-line header value.
+func warningText(msg string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || r > 0x7e {
+			return ' '
+		}
+		return r
+	}, msg)
+}
+
 // fail writes err as status + text. Anonymous callers who would need to
 // log in get 401 with a Basic challenge: NuGet clients send the
 // credentials of nuget.config only after it.
 func (h *handler) fail(q *request, err error) {
-	hints := ecosystems.TextHints{Ecosystem: "nuget",
-		LoginRequired: "authentication required: run `drok setup nuget` or pass a drok token as the API key / password",
-		NotFound:      "not found"}
+	hints := textHints
 	if q.route.ID != "" {
 		hints.NotFound = fmt.Sprintf("package %s not found", q.route.ID)
 		if q.route.Version != "" {
 			hints.NotFound = fmt.Sprintf("package %s %s not found", q.route.ID, q.route.Version)
 		}
 	}
-	ecosystems.FailText(q.w, q.r, h.env.Log, err, hints)
+	failText(q.w, q.r, h.env.Log, err, hints)
 }
 
 var (
@@ -253,7 +286,7 @@ func (h *handler) view(q *request) (*pkgView, error) {
 	if err != nil {
 		return nil, err
 	}
-	pv := newView(res.Package, res.Versions)
+	pv := newView(res.Package, res.Versions, res.Settings)
 	h.views.put(k, pv)
 	return pv, nil
 }

@@ -12,6 +12,9 @@
 // Unlisting (DELETE on the publish resource, or `drok package yank`) is a
 // drok yank: the version leaves search and floating resolution
 // (registration listed=false) but still restores by exact version.
+// Versions the org's vulnerability policy blocks are shown unlisted too,
+// and their files answer 403; registration leaves list the advisories of
+// every flagged version in catalogEntry.vulnerabilities.
 package nuget
 
 import (
@@ -25,13 +28,14 @@ import (
 	"github.com/drok-dev/drok/internal/store"
 )
 
-// Ecosystem is the NuGet protocol. It implements ecosystems.Ecosystem and
-// ecosystems.FilePublisher.
+// Ecosystem is the NuGet protocol. It implements ecosystems.Ecosystem,
+// ecosystems.FilePublisher and ecosystems.ErrorWriter.
 type Ecosystem struct{}
 
 var (
 	_ ecosystems.Ecosystem     = (*Ecosystem)(nil)
 	_ ecosystems.FilePublisher = (*Ecosystem)(nil)
+	_ ecosystems.ErrorWriter   = (*Ecosystem)(nil)
 )
 
 // New returns the NuGet ecosystem.

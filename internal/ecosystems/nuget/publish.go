@@ -139,7 +139,13 @@ func publishNupkg(ctx context.Context, env *ecosystems.Env, pr ecosystems.Princi
 			}
 			return fmt.Errorf("%s %s: %w", n.ID, n.Version, store.ErrConflict)
 		}
-		return nil
+		// Refuse what cannot fit before any blob is kept; the publish
+		// transaction checks again.
+		size := info.Size
+		if !symbols {
+			size += int64(len(ins.NuspecXML))
+		}
+		return env.Pipeline.CheckStorage(tx, org, size)
 	}); err != nil {
 		return res, fmt.Errorf("publish %s %s: %w", n.ID, n.Version, err)
 	}

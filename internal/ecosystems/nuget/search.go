@@ -53,6 +53,14 @@ func (h *handler) listViews(q *request) ([]*pkgView, error) {
 		if err != nil {
 			return err
 		}
+		var settings store.OrgSettings
+		if len(pkgs) > 0 {
+			o, err := tx.Org(q.org)
+			if err != nil {
+				return err
+			}
+			settings = o.Settings
+		}
 		for _, pkg := range pkgs {
 			if err := ecosystems.Authorize(tx, q.pr, ecosystems.Read, pkg.PackageKey); err != nil {
 				if errors.Is(err, ecosystems.ErrLoginRequired) {
@@ -69,7 +77,7 @@ func (h *handler) listViews(q *request) ([]*pkgView, error) {
 				if err != nil {
 					return err
 				}
-				pv = newView(pkg, vs)
+				pv = newView(pkg, vs, settings)
 				h.views.put(pkg.PackageKey, pv)
 			}
 			if len(pv.vers) > 0 {

@@ -2,8 +2,11 @@ package nuget
 
 import (
 	"encoding/json"
+	"net/url"
 	"strings"
 	"time"
+
+	"github.com/drok-dev/drok/internal/advisory"
 )
 
 // pageSize is the number of versions per registration page; indexes of
@@ -33,6 +36,16 @@ func (u urls) nupkg(id, key string) string {
 	lid := strings.ToLower(id)
 	return u.flat() + lid + "/" + key + "/" + lid + "." + key + ".nupkg"
 }
+
+// advisory is the URL of drok's copy of an advisory (its OSV record).
+func (u urls) advisory(id string) string {
+	base := u.root
+	if i := strings.Index(base, "/api/v1/packages/"); i >= 0 {
+		base = base[:i]
+	}
+	return base + "/api/v1/advisories/" + url.PathEscape(id)
+}
+
 func (u urls) v2Download(id, version string) string {
 	return u.root + "api/v2/package/" + id + "/" + version
 }
@@ -122,6 +135,42 @@ type catalogEntry struct {
 	Tags                     []string             `json:"tags"`
 	Title                    string               `json:"title"`
 	Version                  string               `json:"version"`
+	Vulnerabilities          []regVulnerability   `json:"vulnerabilities,omitempty"`
+}
+
+// regVulnerability is one advisory of a registration leaf's catalog
+// entry; NuGet 6.x restore reports it (NU1901-NU1904).
+type regVulnerability struct {
+	AdvisoryURL string `json:"advisoryUrl"`
+	// Severity is NuGet's level as a string, as the public gallery writes it: "0" low,
+	// "1" moderate, "2" high, "3" critical.
+	Severity string `json:"severity"`
+}
+
+// nugetSeverity maps an advisory severity to NuGet's level; an unknown
+// severity counts as moderate.
+func nugetSeverity(s string) string {
+	switch strings.ToLower(s) {
+	case advisory.SeverityLow:
+		return "0"
+	case advisory.SeverityHigh:
+		return "2"
+	case advisory.SeverityCritical:
+		return "3"
+	}
+	return "1"
+}
+
+// vulnerabilities renders the advisories of vv (nil when none).
+func (u urls) vulnerabilities(vv *verView) []regVulnerability {
+	if len(vv.advisories) == 0 {
+		return nil
+	}
+	out := make([]regVulnerability, len(vv.advisories))
+	for i, a := range vv.advisories {
+		out[i] = regVulnerability{AdvisoryURL: u.advisory(a.ID), Severity: nugetSeverity(a.Severity)}
+	}
+	return out
 }
 
 type regLeaf struct {
@@ -171,6 +220,7 @@ func (pv *pkgView) leaf(u urls, vv *verView) regLeaf {
 		PackageContent: u.nupkg(id, vv.key), ProjectURL: m.ProjectURL, Published: vv.publishedString(),
 		RequireLicenseAcceptance: m.RequireLicenseAcceptance, Summary: m.Summary, Tags: splitTags(m.Tags),
 		Title: m.Title, Version: vv.v.Full(), DependencyGroups: []regDependencyGroup{},
+		Vulnerabilities: u.vulnerabilities(vv),
 	}
 	for i, g := range m.DependencyGroups {
 		gid := leafURL + "#dependencygroup/" + strings.ToLower(g.TargetFramework)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
 )
 
@@ -20,11 +21,17 @@ type versionMeta struct {
 
 // verView is one live version of a package as the protocol sees it.
 type verView struct {
-	key        string // normalised lower-case version (the storage key)
-	v          Version
-	meta       Nuspec
+	key  string // normalised lower-case version (the storage key)
+	v    Version
+	meta Nuspec
+	// listed is false for unlisted (yanked) versions and for versions
+	// the org's vulnerability policy blocks, so floating resolution and
+	// search skip both.
 	listed     bool
 	yankReason string
+	// advisories are the advisories flagging the version, blocked or not
+	// (registration vulnerabilities).
+	advisories []store.AdvisoryRef
 	published  time.Time
 	downloads  int64
 	files      []store.File
@@ -85,8 +92,8 @@ func (d *rendered) gzipped() ([]byte, []string) {
 }
 
 // newView builds the view of pkg from all its versions (tombstones are
-// dropped).
-func newView(pkg store.Package, vs []store.Version) *pkgView {
+// dropped); settings are the owning org's (vulnerability blocking).
+func newView(pkg store.Package, vs []store.Version, settings store.OrgSettings) *pkgView {
 	pv := &pkgView{rev: pkg.Rev, repo: pkg.Repo, pkg: pkg, byKey: map[string]*verView{}, display: pkg.DisplayName, docs: map[string]*rendered{}}
 	if pv.display == "" {
 		pv.display = pkg.Name
@@ -108,8 +115,8 @@ func newView(pkg store.Package, vs []store.Version) *pkgView {
 		if m.Version == "" {
 			m.Version = parsed.String()
 		}
-		vv := &verView{key: v.Version, v: parsed, meta: m.Nuspec, listed: !v.Yanked, yankReason: v.YankReason,
-			published: v.Published, downloads: v.Downloads, files: v.Files}
+		vv := &verView{key: v.Version, v: parsed, meta: m.Nuspec, listed: !v.Yanked && len(ecosystems.Blocking(settings, v)) == 0,
+			yankReason: v.YankReason, advisories: v.Advisories, published: v.Published, downloads: v.Downloads, files: v.Files}
 		pv.vers = append(pv.vers, vv)
 		pv.byKey[vv.key] = vv
 	}
