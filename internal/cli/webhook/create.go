@@ -15,9 +15,10 @@ import (
 
 // CreateOptions are the inputs of `drok webhook create`.
 type CreateOptions struct {
-	IO     *iostreams.IOStreams
-	Client func() (*client.Client, error)
-	Ctx    context.Context
+	IO         *iostreams.IOStreams
+	Client     func() (*client.Client, error)
+	DefaultOrg func(string) (string, error)
+	Ctx        context.Context
 
 	Org    string
 	Repo   string
@@ -29,11 +30,12 @@ type CreateOptions struct {
 
 // NewCmdCreate returns `drok webhook create`.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{IO: f.IOStreams, Client: f.Client}
+	opts := &CreateOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
 	cmd := &cobra.Command{
-		Use:   "create ORG[/REPO] --url URL [--events EVENT,...] [--secret SECRET]",
+		Use:   "create [REPO] [--org ORG] --url URL [--events EVENT,...] [--secret SECRET]",
 		Short: "Create a webhook",
-		Long: `Create a webhook on a repository (ORG/REPO) or an organisation (ORG).
+		Long: `Create a webhook on a repository (REPO of --org or the default
+organisation, or ORG/REPO) or, without REPO, on the organisation.
 
 Without --events the webhook receives every event. Without --secret the
 server generates one. The secret signs every delivery and is shown once,
@@ -44,13 +46,14 @@ server refuses link-local and cloud metadata addresses, and loopback and
 private addresses unless it runs with --webhook-allow-private.
 
 On a pipe the output is "field:<TAB>value" lines: id, url, events, secret.`,
-		Example: `  drok webhook create acme/web --url https://ci.example.test/drok --events package:published,package:yanked
-  drok webhook create acme --url https://chat.example.test/hooks/drok --secret "$SECRET" --json`,
-		Args: targetArgs(1, "ORG[/REPO]"),
+		Example: `  drok webhook create web --org acme --url https://ci.example.test/drok --events package:published,package:yanked
+  drok webhook create acme/web --url https://ci.example.test/drok
+  drok webhook create --org acme --url https://chat.example.test/hooks/drok --secret "$SECRET" --json`,
+		Args: targetArgs(0, "[REPO]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
 			var err error
-			if opts.Org, opts.Repo, err = parseTarget(args[0]); err != nil {
+			if opts.Org, opts.Repo, _, err = splitTarget(opts.DefaultOrg, opts.Org, args, 0); err != nil {
 				return err
 			}
 			if opts.URL == "" {
@@ -72,6 +75,7 @@ On a pipe the output is "field:<TAB>value" lines: id, url, events, secret.`,
 	cmd.Flags().StringVar(&opts.Secret, "secret", "", "Signing secret (default: generated)")
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
 	_ = cmd.RegisterFlagCompletionFunc("events", cobra.FixedCompletions(webhooks.Events, cobra.ShellCompDirectiveNoFileComp))
+	addOrgFlag(cmd, &opts.Org)
 	return cmd
 }
 

@@ -13,9 +13,10 @@ import (
 
 // DeleteOptions are the inputs of `drok webhook delete`.
 type DeleteOptions struct {
-	IO     *iostreams.IOStreams
-	Client func() (*client.Client, error)
-	Ctx    context.Context
+	IO         *iostreams.IOStreams
+	Client     func() (*client.Client, error)
+	DefaultOrg func(string) (string, error)
+	Ctx        context.Context
 
 	Org  string
 	Repo string
@@ -24,26 +25,28 @@ type DeleteOptions struct {
 
 // NewCmdDelete returns `drok webhook delete`.
 func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Command {
-	opts := &DeleteOptions{IO: f.IOStreams, Client: f.Client}
+	opts := &DeleteOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
 	cmd := &cobra.Command{
-		Use:     "delete ORG[/REPO] ID",
+		Use:     "delete [REPO] ID [--org ORG]",
 		Aliases: []string{"rm"},
 		Short:   "Delete a webhook",
 		Long:    "Delete a webhook with its delivery log; pending deliveries are dropped.",
-		Args:    targetArgs(2, "ORG[/REPO] ID"),
+		Args:    targetArgs(1, "[REPO] ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
 			var err error
-			if opts.Org, opts.Repo, err = parseTarget(args[0]); err != nil {
+			var rest []string
+			if opts.Org, opts.Repo, rest, err = splitTarget(opts.DefaultOrg, opts.Org, args, 1); err != nil {
 				return err
 			}
-			opts.ID = args[1]
+			opts.ID = rest[0]
 			if runF != nil {
 				return runF(opts)
 			}
 			return deleteRun(opts)
 		},
 	}
+	addOrgFlag(cmd, &opts.Org)
 	return cmd
 }
 

@@ -15,9 +15,10 @@ import (
 
 // DeliveriesOptions are the inputs of `drok webhook deliveries`.
 type DeliveriesOptions struct {
-	IO     *iostreams.IOStreams
-	Client func() (*client.Client, error)
-	Ctx    context.Context
+	IO         *iostreams.IOStreams
+	Client     func() (*client.Client, error)
+	DefaultOrg func(string) (string, error)
+	Ctx        context.Context
 
 	Org  string
 	Repo string
@@ -27,9 +28,9 @@ type DeliveriesOptions struct {
 
 // NewCmdDeliveries returns `drok webhook deliveries`.
 func NewCmdDeliveries(f *cmdutil.Factory, runF func(*DeliveriesOptions) error) *cobra.Command {
-	opts := &DeliveriesOptions{IO: f.IOStreams, Client: f.Client}
+	opts := &DeliveriesOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
 	cmd := &cobra.Command{
-		Use:   "deliveries ORG[/REPO] ID",
+		Use:   "deliveries [REPO] ID [--org ORG]",
 		Short: "Show the delivery log of a webhook",
 		Long: `Show the latest deliveries of a webhook, newest first: status (pending,
 delivered or failed), attempts so far, the receiver's last response code
@@ -39,14 +40,15 @@ delivery is tried next. --json adds the full response excerpt (up to
 
 On a pipe each line is: ID, EVENT, PACKAGE@VERSION, STATUS, ATTEMPTS,
 CODE, CREATED, NEXT ATTEMPT, RESPONSE, tab-separated.`,
-		Args: targetArgs(2, "ORG[/REPO] ID"),
+		Args: targetArgs(1, "[REPO] ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
 			var err error
-			if opts.Org, opts.Repo, err = parseTarget(args[0]); err != nil {
+			var rest []string
+			if opts.Org, opts.Repo, rest, err = splitTarget(opts.DefaultOrg, opts.Org, args, 1); err != nil {
 				return err
 			}
-			opts.ID = args[1]
+			opts.ID = rest[0]
 			if runF != nil {
 				return runF(opts)
 			}
@@ -54,6 +56,7 @@ CODE, CREATED, NEXT ATTEMPT, RESPONSE, tab-separated.`,
 		},
 	}
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
+	addOrgFlag(cmd, &opts.Org)
 	return cmd
 }
 

@@ -14,9 +14,10 @@ import (
 
 // ListOptions are the inputs of `drok webhook list`.
 type ListOptions struct {
-	IO     *iostreams.IOStreams
-	Client func() (*client.Client, error)
-	Ctx    context.Context
+	IO         *iostreams.IOStreams
+	Client     func() (*client.Client, error)
+	DefaultOrg func(string) (string, error)
+	Ctx        context.Context
 
 	Org  string
 	Repo string
@@ -25,9 +26,9 @@ type ListOptions struct {
 
 // NewCmdList returns `drok webhook list`.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IOStreams, Client: f.Client}
+	opts := &ListOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
 	cmd := &cobra.Command{
-		Use:     "list ORG[/REPO]",
+		Use:     "list [REPO] [--org ORG]",
 		Aliases: []string{"ls"},
 		Short:   "List the webhooks of an organisation or repository",
 		Long: `List the webhooks of a repository (ORG/REPO) or of an organisation (ORG);
@@ -36,11 +37,11 @@ Secrets are never shown.
 
 On a pipe each line is: ID, URL, EVENTS (comma-separated), CREATED,
 tab-separated.`,
-		Args: targetArgs(1, "ORG[/REPO]"),
+		Args: targetArgs(0, "[REPO]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
 			var err error
-			if opts.Org, opts.Repo, err = parseTarget(args[0]); err != nil {
+			if opts.Org, opts.Repo, _, err = splitTarget(opts.DefaultOrg, opts.Org, args, 0); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -50,6 +51,7 @@ tab-separated.`,
 		},
 	}
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
+	addOrgFlag(cmd, &opts.Org)
 	return cmd
 }
 

@@ -13,9 +13,10 @@ import (
 
 // PingOptions are the inputs of `drok webhook ping`.
 type PingOptions struct {
-	IO     *iostreams.IOStreams
-	Client func() (*client.Client, error)
-	Ctx    context.Context
+	IO         *iostreams.IOStreams
+	Client     func() (*client.Client, error)
+	DefaultOrg func(string) (string, error)
+	Ctx        context.Context
 
 	Org  string
 	Repo string
@@ -25,21 +26,22 @@ type PingOptions struct {
 
 // NewCmdPing returns `drok webhook ping`.
 func NewCmdPing(f *cmdutil.Factory, runF func(*PingOptions) error) *cobra.Command {
-	opts := &PingOptions{IO: f.IOStreams, Client: f.Client}
+	opts := &PingOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
 	cmd := &cobra.Command{
-		Use:   "ping ORG[/REPO] ID",
+		Use:   "ping [REPO] ID [--org ORG]",
 		Short: "Send a test delivery",
 		Long: `Queue a delivery of the event "ping" to a webhook, to check that the
 receiver is reachable and verifies signatures. It prints the delivery id;
 follow it with drok webhook deliveries.`,
-		Args: targetArgs(2, "ORG[/REPO] ID"),
+		Args: targetArgs(1, "[REPO] ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
 			var err error
-			if opts.Org, opts.Repo, err = parseTarget(args[0]); err != nil {
+			var rest []string
+			if opts.Org, opts.Repo, rest, err = splitTarget(opts.DefaultOrg, opts.Org, args, 1); err != nil {
 				return err
 			}
-			opts.ID = args[1]
+			opts.ID = rest[0]
 			if runF != nil {
 				return runF(opts)
 			}
@@ -47,6 +49,7 @@ follow it with drok webhook deliveries.`,
 		},
 	}
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
+	addOrgFlag(cmd, &opts.Org)
 	return cmd
 }
 

@@ -13,9 +13,10 @@ import (
 
 // RedeliverOptions are the inputs of `drok webhook redeliver`.
 type RedeliverOptions struct {
-	IO     *iostreams.IOStreams
-	Client func() (*client.Client, error)
-	Ctx    context.Context
+	IO         *iostreams.IOStreams
+	Client     func() (*client.Client, error)
+	DefaultOrg func(string) (string, error)
+	Ctx        context.Context
 
 	Org      string
 	Repo     string
@@ -26,22 +27,23 @@ type RedeliverOptions struct {
 
 // NewCmdRedeliver returns `drok webhook redeliver`.
 func NewCmdRedeliver(f *cmdutil.Factory, runF func(*RedeliverOptions) error) *cobra.Command {
-	opts := &RedeliverOptions{IO: f.IOStreams, Client: f.Client}
+	opts := &RedeliverOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
 	cmd := &cobra.Command{
-		Use:   "redeliver ORG[/REPO] ID DELIVERY_ID",
+		Use:   "redeliver [REPO] ID DELIVERY_ID [--org ORG]",
 		Short: "Send a delivery again",
 		Long: `Queue a delivery again, now. It keeps its delivery id and body (so
 receivers can recognise a repeat) and its attempts continue. A delivery
 that is still being retried is just tried now; a delivered or failed one
 gets one more attempt.`,
-		Args: targetArgs(3, "ORG[/REPO] ID DELIVERY_ID"),
+		Args: targetArgs(2, "[REPO] ID DELIVERY_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
 			var err error
-			if opts.Org, opts.Repo, err = parseTarget(args[0]); err != nil {
+			var rest []string
+			if opts.Org, opts.Repo, rest, err = splitTarget(opts.DefaultOrg, opts.Org, args, 2); err != nil {
 				return err
 			}
-			opts.ID, opts.Delivery = args[1], args[2]
+			opts.ID, opts.Delivery = rest[0], rest[1]
 			if runF != nil {
 				return runF(opts)
 			}
@@ -49,6 +51,7 @@ gets one more attempt.`,
 		},
 	}
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
+	addOrgFlag(cmd, &opts.Org)
 	return cmd
 }
 

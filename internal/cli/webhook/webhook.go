@@ -20,9 +20,11 @@ func NewCmdWebhook(f *cmdutil.Factory) *cobra.Command {
 		Long: `Webhooks send an HTTP POST to a URL of yours when a package is published,
 yanked, unyanked, deleted or flagged vulnerable.
 
-A repository webhook (ORG/REPO) receives the events of the packages linked
-to that repository; an organisation webhook (ORG) receives the events of
-every package of the organisation. Repository webhooks are managed by
+A repository webhook (REPO, a repository of the organisation given with
+--org or configured with drok config set org ORG; or ORG/REPO) receives the
+events of the packages linked to that repository; an organisation webhook
+(no REPO argument) receives the events of every package of the
+organisation. Repository webhooks are managed by
 repository admins and organisation owners, organisation webhooks by
 owners.
 
@@ -38,15 +40,30 @@ Events: ` + strings.Join(webhooks.Events, ", ") + `.`,
 	return cmd
 }
 
-// parseTarget splits ORG or ORG/REPO; repo is "" for an organisation.
-func parseTarget(s string) (org, repo string, err error) {
-	if !strings.Contains(s, "/") {
-		if s == "" {
-			return "", "", cmdutil.FlagErrorf("expected ORG or ORG/REPO")
+// resolveTarget turns the optional REPO argument (a repository of the
+// organisation from --org or the configured default, or ORG/REPO) into
+// org and repo; repo is "" for an organisation webhook.
+func resolveTarget(defaultOrg func(string) (string, error), orgFlag, arg string) (org, repo string, err error) {
+	if strings.Contains(arg, "/") {
+		org, repo, err = cmdutil.ParseRepo(arg)
+		if err == nil && orgFlag != "" && orgFlag != org {
+			err = cmdutil.FlagErrorf("%s names organisation %s but --org is %s", arg, org, orgFlag)
 		}
-		return s, "", nil
+		return org, repo, err
 	}
-	return cmdutil.ParseRepo(s)
+	org, err = defaultOrg(orgFlag)
+	return org, arg, err
+}
+
+// splitTarget takes the trailing n required arguments off args and
+// resolves the optional REPO before them.
+func splitTarget(defaultOrg func(string) (string, error), orgFlag string, args []string, n int) (org, repo string, rest []string, err error) {
+	repoArg := ""
+	if len(args) > n {
+		repoArg = args[0]
+	}
+	org, repo, err = resolveTarget(defaultOrg, orgFlag, repoArg)
+	return org, repo, args[len(args)-n:], err
 }
 
 // target renders ORG or ORG/REPO.
@@ -57,7 +74,20 @@ func target(org, repo string) string {
 	return org + "/" + repo
 }
 
-// targetArgs checks for n arguments, the first being ORG or ORG/REPO.
+// targetArgs accepts n required arguments after an optional REPO.
 func targetArgs(n int, usage string) cobra.PositionalArgs {
-	return cmdutil.ExactArgs(n, "arguments required: "+usage)
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < n:
+			return cmdutil.FlagErrorf("arguments required: %s", usage)
+		case len(args) > n+1:
+			return cmdutil.FlagErrorf("too many arguments; usage: %s", cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// addOrgFlag registers --org.
+func addOrgFlag(cmd *cobra.Command, org *string) {
+	cmd.Flags().StringVar(org, "org", "", "Organisation (default: the org key of the configuration)")
 }
