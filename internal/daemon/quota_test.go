@@ -27,20 +27,6 @@ func randomTarball(t *testing.T, name, version string, size int) []byte {
 	return npmTarball(t, name, version+"", 0, fmt.Sprintf("%x", pad))
 }
 
-func enterprise(t *testing.T, c *client.Client, org string, storage, bandwidth int64) {
-	t.Helper()
-	s := client.OrgSettings{Plan: "enterprise"}
-	if storage > 0 {
-		s.StorageLimit = &storage
-	}
-	if bandwidth > 0 {
-		s.BandwidthLimit = &bandwidth
-	}
-	if _, err := c.EditOrg(ctx, org, s); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestConcurrentUploadsStayWithinQuota: 50 concurrent publishes that
 // together exceed the storage limit; the accepted bytes never exceed it,
 // refusals are 413 naming the limit, and the counter matches a recount,
@@ -52,7 +38,7 @@ func TestConcurrentUploadsStayWithinQuota(t *testing.T) {
 		t.Fatal(err)
 	}
 	const limit = 200_000
-	enterprise(t, srv.Client, "acme", limit, 0)
+	srv.SetLimits(t, "acme", limit, 0)
 	var mu sync.Mutex
 	var accepted int64
 	var refused int
@@ -110,7 +96,7 @@ func TestStorageFollowsDeletes(t *testing.T) {
 	if _, err := srv.Client.CreateOrg(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	enterprise(t, srv.Client, "acme", 30_000, 0)
+	srv.SetLimits(t, "acme", 30_000, 0)
 	a := randomTarball(t, "big", "1.0.0", 40_000)
 	b := randomTarball(t, "big", "1.1.0", 40_000)
 	if _, err := srv.Client.Publish(ctx, "acme", "npm", "a.tgz", bytes.NewReader(a)); err != nil {
@@ -160,7 +146,7 @@ func TestBandwidthLimit(t *testing.T) {
 	if _, err := srv.Client.Publish(ctx, "acme", "npm", "a.tgz", bytes.NewReader(tgz)); err != nil {
 		t.Fatal(err)
 	}
-	enterprise(t, srv.Client, "acme", 0, int64(len(tgz))*2+100)
+	srv.SetLimits(t, "acme", 0, int64(len(tgz))*2+100)
 	url := srv.URL + "/api/v1/packages/npm/acme/bw/-/bw-1.0.0.tgz"
 	for i := range 2 {
 		resp := get(t, url, srv.AdminToken)

@@ -17,25 +17,12 @@ import (
 // enterprise gives the fixture's org custom limits (0 = the plan's).
 func (f *fixture) enterprise(t *testing.T, storage, bandwidth int64) {
 	t.Helper()
-	s := client.OrgSettings{Plan: "enterprise"}
-	if storage > 0 {
-		s.StorageLimit = &storage
-	}
-	if bandwidth > 0 {
-		s.BandwidthLimit = &bandwidth
-	}
-	if _, err := f.srv.Client.EditOrg(context.Background(), f.org, s); err != nil {
-		t.Fatal(err)
-	}
+	f.srv.SetLimits(t, f.org, storage, bandwidth)
 }
 
 func (f *fixture) usage(t *testing.T) client.OrgUsage {
 	t.Helper()
-	o, err := f.srv.Client.Org(context.Background(), f.org)
-	if err != nil || o.Usage == nil {
-		t.Fatalf("org usage: %+v, %v", o.Usage, err)
-	}
-	return *o.Usage
+	return f.srv.Usage(t, f.org)
 }
 
 // blobFiles lists the files below the daemon's blob store.

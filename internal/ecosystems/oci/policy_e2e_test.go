@@ -58,25 +58,12 @@ func writeImage(t *testing.T, dir string, seed uint64, layers, layerSize int) (s
 
 func (f *fixture) limits(t *testing.T, storage, bandwidth int64) {
 	t.Helper()
-	s := client.OrgSettings{Plan: "enterprise"}
-	if storage > 0 {
-		s.StorageLimit = &storage
-	}
-	if bandwidth > 0 {
-		s.BandwidthLimit = &bandwidth
-	}
-	if _, err := f.srv.Client.EditOrg(context.Background(), "acme", s); err != nil {
-		t.Fatal(err)
-	}
+	f.srv.SetLimits(t, "acme", storage, bandwidth)
 }
 
 func (f *fixture) usage(t *testing.T) client.OrgUsage {
 	t.Helper()
-	o, err := f.srv.Client.Org(context.Background(), "acme")
-	if err != nil || o.Usage == nil {
-		t.Fatalf("org usage: %+v %v", o, err)
-	}
-	return *o.Usage
+	return f.srv.Usage(t, "acme")
 }
 
 // TestCranePushRefusedByStorageQuota: an image's manifest charges its
