@@ -298,3 +298,27 @@ func TestPyPIVulnerableVersionBlocked(t *testing.T) {
 		t.Errorf("1.0.0 still marked below the threshold: %+v", p.Files[0])
 	}
 }
+
+// TestPyPIGCKeepsMetadataFiles: garbage collection keeps the PEP 658
+// metadata files of live wheels (blobs that Version.Files does not list)
+// and removes them with their version.
+func TestPyPIGCKeepsMetadataFiles(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	tok := f.srv.AdminToken
+	fn, _ := f.mustPost(t, pypi.DistSpec{Name: "gc-lib", Version: "1.0"})
+	meta := "files/gc-lib/1.0/" + fn + ".metadata"
+	if _, err := f.srv.Client.GC(bg, client.GCRequest{Grace: "0s"}); err != nil {
+		t.Fatal(err)
+	}
+	if st, body, _ := f.get(t, meta, tok, nil); st != http.StatusOK || !strings.Contains(string(body), "Name: gc-lib") {
+		t.Fatalf("metadata file after GC: %d %s", st, body)
+	}
+	if err := f.srv.Client.DeleteVersion(bg, "pypi", f.org, "gc-lib", "1.0"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.srv.Client.GC(bg, client.GCRequest{Grace: "0s"})
+	if err != nil || res.BlobsDeleted != 2 {
+		t.Fatalf("GC after delete: %+v %v", res, err)
+	}
+}
