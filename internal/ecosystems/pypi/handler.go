@@ -112,19 +112,11 @@ func notAllowed(w http.ResponseWriter, allow string) {
 	ecosystems.WriteText(w, http.StatusMethodNotAllowed, "method not allowed")
 }
 
-// writeText writes a plain-text message, the PyPI servers' error format.
-// fail writes err as status + text. Callers who must log in (anonymous,
-// or with a bad token) get 401 with a Basic challenge so pip and twine
-// send or ask for credentials.
+// fail writes err as status + text (writeError). Callers who must log in
+// (anonymous, or with a bad token) get 401 with a Basic challenge so pip
+// and twine send or ask for credentials.
 func (h *handler) fail(q *request, err error) {
-	hints := ecosystems.TextHints{Ecosystem: "pypi",
-		BadToken:      "create a new one with `drok token create` and run `drok setup pip`",
-		LoginRequired: "authentication required: use __token__ as the user name and a drok token as the password (`drok setup pip`)",
-		NotFound:      "not found"}
-	if q.route.Name != "" {
-		hints.NotFound = fmt.Sprintf("project %s not found", NormalizeName(q.route.Name))
-	}
-	ecosystems.FailText(q.w, q.r, h.env.Log, err, hints)
+	writeError(q.w, q.r, h.env.Log, err, textHints(q.route.Name))
 }
 
 // upload handles twine's POST (legacy API, :action=file_upload).
@@ -270,7 +262,7 @@ func (h *handler) state(q *request) (*pageState, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &pageState{rev: res.Package.Rev, proj: NewProject(res.Package, res.Versions)}
+	st := &pageState{rev: res.Package.Rev, proj: NewProject(res.Package, res.Versions, res.Settings)}
 	h.pages.Put(k, st, st.rev, pageSize(st))
 	return st, nil
 }
@@ -295,7 +287,8 @@ func (h *handler) simpleProject(q *request) {
 
 // file serves files/{project}/{version}/{filename} and its PEP 658
 // metadata file. Yanked files are still served (pip installs them when
-// pinned).
+// pinned); files of versions the org's vulnerability policy blocks are
+// refused (403 naming the advisories), also when pinned.
 func (h *handler) file(q *request) {
 	k := q.key()
 	if _, err := h.env.Pipeline.PackageRev(q.ctx, q.pr, k); err != nil {
@@ -333,16 +326,36 @@ func (h *handler) file(q *request) {
 		notFound()
 		return
 	}
-	rc, info, err := h.env.Pipeline.Blobs.Open(fm.MetadataSHA256)
+	h.serveMetadata(q, k, v.Version, f.Name, fm.MetadataSHA256)
+}
+
+// serveMetadata serves the PEP 658 metadata file of a wheel. It is a file
+// of the version like the wheel: admitted (a blocked version is refused
+// with 403, a download over the bandwidth limit with 429) and metered,
+// but not counted as a download of the project.
+func (h *handler) serveMetadata(q *request, k store.PackageKey, version, filename, sha string) {
+	rc, info, err := h.env.Pipeline.Blobs.Open(sha)
 	if err != nil {
-		h.fail(q, fmt.Errorf("metadata of %s: %w", f.Name, err))
+		h.fail(q, fmt.Errorf("metadata of %s: %w", filename, err))
 		return
 	}
 	defer rc.Close()
+	size := info.Size
+	if q.r.Method == http.MethodHead {
+		size = 0
+	}
+	g, err := h.env.Pipeline.AdmitDownload(q.ctx, k, version, size)
+	if err != nil {
+		h.env.Pipeline.WriteDownloadError(q.w, q.r, k.Ecosystem, err)
+		return
+	}
+	g.SetWarning(q.w)
 	hd := q.w.Header()
 	hd.Set("Content-Type", "text/plain; charset=utf-8")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("ETag", `"`+fm.MetadataSHA256+`"`)
+	hd.Set("ETag", `"`+sha+`"`)
 	hd.Set("Cache-Control", "private, max-age=0, must-revalidate")
-	http.ServeContent(q.w, q.r, "", info.ModTime, rc)
+	mw := &ecosystems.MeteredWriter{ResponseWriter: q.w}
+	http.ServeContent(mw, q.r, "", info.ModTime, rc)
+	g.Done(mw.N)
 }

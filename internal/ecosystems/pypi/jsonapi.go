@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
@@ -24,8 +25,46 @@ type jsonAPIFile struct {
 	UploadTime     string            `json:"upload_time_iso_8601"`
 }
 
+// jsonVuln is one advisory of a release in the warehouse JSON API shape
+// (id, aliases, summary, fixed_in, …), plus drok's severity and whether
+// the org's policy blocks the release for it.
+type jsonVuln struct {
+	ID        string   `json:"id"`
+	Source    string   `json:"source"`
+	Aliases   []string `json:"aliases"`
+	Summary   string   `json:"summary"`
+	Details   *string  `json:"details"`
+	FixedIn   []string `json:"fixed_in"`
+	Link      *string  `json:"link"`
+	Withdrawn *string  `json:"withdrawn"`
+	Severity  string   `json:"severity"`
+	Blocked   bool     `json:"blocked"`
+}
+
+// vulnerabilities lists the advisories flagging v ([] when none).
+func vulnerabilities(s store.OrgSettings, v store.Version) []jsonVuln {
+	blocking := ecosystems.Blocking(s, v)
+	out := make([]jsonVuln, 0, len(v.Advisories))
+	for _, a := range v.Advisories {
+		j := jsonVuln{ID: a.ID, Source: "osv", Aliases: a.Aliases, Summary: a.Summary, FixedIn: a.Fixed, Severity: a.Severity,
+			Blocked: slices.ContainsFunc(blocking, func(b store.AdvisoryRef) bool { return b.ID == a.ID })}
+		if j.Aliases == nil {
+			j.Aliases = []string{}
+		}
+		if j.FixedIn == nil {
+			j.FixedIn = []string{}
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
 // projectJSON serves pypi/{project}/json and pypi/{project}/{version}/json
-// in the shape of the warehouse JSON API (info, releases, urls).
+// in the shape of the warehouse JSON API (info, releases, urls,
+// vulnerabilities of the shown version). The project document also has
+// release_vulnerabilities: the advisories of every flagged release.
+// Releases the org's policy blocks are marked yanked, as on the simple
+// pages.
 func (h *handler) projectJSON(q *request) {
 	k := q.key()
 	res, err := h.env.Pipeline.Resolve(q.ctx, q.pr, k)
@@ -34,10 +73,20 @@ func (h *handler) projectJSON(q *request) {
 		return
 	}
 	releases := map[string][]jsonAPIFile{}
+	releaseVulns := map[string][]jsonVuln{}
 	var chosen *store.Version
 	live := res.Live()
+	// Blocked releases count as yanked, as on the simple pages.
+	for i := range live {
+		if r := blockedReason(res.Settings, k.Name, live[i]); r != "" {
+			live[i].Yanked, live[i].YankReason = true, r
+		}
+	}
 	for i := range live {
 		v := &live[i]
+		if len(v.Advisories) > 0 {
+			releaseVulns[v.Version] = vulnerabilities(res.Settings, *v)
+		}
 		vm := decodeVersionMeta(v.Meta)
 		files := []jsonAPIFile{}
 		for _, f := range v.Files {
@@ -81,11 +130,13 @@ func (h *handler) projectJSON(q *request) {
 			"requires_python": vm.RequiresPython, "yanked": chosen.Yanked, "yanked_reason": nilIfEmpty(chosen.YankReason),
 			"package_url": h.env.BaseURL + "/api/v1/packages/pypi/" + q.org + "/simple/" + k.Name + "/",
 		},
-		"last_serial": res.Package.Rev,
-		"urls":        releases[chosen.Version],
+		"last_serial":     res.Package.Rev,
+		"urls":            releases[chosen.Version],
+		"vulnerabilities": vulnerabilities(res.Settings, *chosen),
 	}
 	if q.route.Version == "" {
 		out["releases"] = releases
+		out["release_vulnerabilities"] = releaseVulns
 	}
 	b, _ := json.Marshal(out)
 	q.w.Header().Set("Content-Type", "application/json")

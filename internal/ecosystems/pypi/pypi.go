@@ -21,6 +21,14 @@
 // PKG-INFO); the upload form only has to agree with it. A filename can be
 // uploaded once: a different file under a used name is 409 forever, also
 // after deletion, while a byte-identical retry succeeds.
+//
+// The org's plan and policy apply to every file of a version (the wheel
+// or sdist and a wheel's metadata file): uploads past the storage limit
+// are refused before anything is stored (413), downloads past the
+// bandwidth limit are refused (429), and releases blocked for their
+// advisories are marked yanked on the simple pages while their files
+// answer 403. These refusals carry their message as the HTTP reason
+// phrase, which is what pip and twine print.
 package pypi
 
 import (

@@ -115,8 +115,11 @@ type Project struct {
 }
 
 // NewProject builds a project page from live versions, ordered by
-// PEP 440 version, then filename.
-func NewProject(pkg store.Package, versions []store.Version) *Project {
+// PEP 440 version, then filename. Versions the org's vulnerability policy
+// (settings) blocks are marked yanked (PEP 592) with a reason naming the
+// advisories, so pip picks another version for a range and warns when one
+// is pinned (the download itself is refused).
+func NewProject(pkg store.Package, versions []store.Version, settings store.OrgSettings) *Project {
 	p := &Project{Name: pkg.Name, Display: pkg.DisplayName}
 	if p.Display == "" {
 		p.Display = pkg.Name
@@ -131,6 +134,10 @@ func NewProject(pkg store.Package, versions []store.Version) *Project {
 	for _, v := range live {
 		p.Versions = append(p.Versions, v.Version)
 		vm := decodeVersionMeta(v.Meta)
+		yanked, reason := v.Yanked, v.YankReason
+		if r := blockedReason(settings, p.Name, v); r != "" {
+			yanked, reason = true, r
+		}
 		files := slices.Clone(v.Files)
 		slices.SortFunc(files, func(a, b store.File) int { return strings.Compare(a.Name, b.Name) })
 		for _, f := range files {
@@ -138,7 +145,7 @@ func NewProject(pkg store.Package, versions []store.Version) *Project {
 			if !ok {
 				fm.RequiresPython = vm.RequiresPython
 			}
-			p.files = append(p.files, fileEntry{version: v.Version, file: f, meta: fm, yanked: v.Yanked, reason: v.YankReason, uploaded: f.Uploaded})
+			p.files = append(p.files, fileEntry{version: v.Version, file: f, meta: fm, yanked: yanked, reason: reason, uploaded: f.Uploaded})
 		}
 	}
 	return p

@@ -23,7 +23,7 @@ func testProject(t *testing.T) *Project {
 			Meta: meta(map[string]fileMeta{"p-1.9-py3-none-any.whl": {Kind: Wheel, RequiresPython: ">=3.8", MetadataSHA256: "cc"}})},
 		{Version: "2.0", Files: []store.File{{Name: "p-2.0.tar.gz", SHA256: "dd"}}, Deleted: up},
 	}
-	return NewProject(store.Package{PackageKey: store.PackageKey{Name: "p"}, DisplayName: "P<script>"}, vs)
+	return NewProject(store.Package{PackageKey: store.PackageKey{Name: "p"}, DisplayName: "P<script>"}, vs, store.OrgSettings{})
 }
 
 func TestProjectHTML(t *testing.T) {

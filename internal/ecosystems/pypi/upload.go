@@ -286,10 +286,25 @@ func commitUpload(ctx context.Context, env *ecosystems.Env, pr ecosystems.Princi
 	var none ecosystems.PublishResult
 	key := store.PackageKey{Ecosystem: ecosystems.PyPI, Org: org, Name: NormalizeName(in.meta.Name)}
 	fn := in.dist.Filename
+	// The version owns the wheel's metadata file too (Version.ExtraSize).
+	var metaSize int64
+	if in.dist.Kind == Wheel {
+		metaSize = int64(len(in.metaRaw))
+	}
 	switch err := precheckFile(ctx, env, pr, key, in.meta.Version, fn, in.blob.SHA256); {
 	case errors.Is(err, errIdentical):
 	case err != nil:
 		return none, fmt.Errorf("upload %s: %w", fn, err)
+	default:
+		// Refuse what cannot fit the org's storage before any blob is
+		// committed, so a refused upload leaves nothing behind; the publish
+		// transaction charges (and checks) again.
+		err := env.Pipeline.Index.View(ctx, func(tx store.Tx) error {
+			return env.Pipeline.CheckStorage(tx, org, in.blob.Size+metaSize)
+		})
+		if err != nil {
+			return none, fmt.Errorf("upload %s: %w", fn, err)
+		}
 	}
 	fm := fileMeta{Kind: in.dist.Kind, RequiresPython: in.meta.RequiresPython}
 	if in.dist.Kind == Wheel {
@@ -316,6 +331,7 @@ func commitUpload(ctx context.Context, env *ecosystems.Env, pr ecosystems.Princi
 				vm.Files = map[string]fileMeta{}
 			}
 			vm.Files[fn] = fm
+			v.ExtraSize += fm.MetadataSize
 			if vm.Summary == "" {
 				vm.Summary = in.meta.Summary
 			}
