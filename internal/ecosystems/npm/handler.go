@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
 	"github.com/drok-dev/drok/internal/store"
@@ -472,21 +473,33 @@ func (h *handler) updateMeta(q *request, doc *PublishDoc, rev string) {
 		}
 	}
 	if len(changes) > 0 {
-		err := h.env.Pipeline.Mutate(q.ctx, q.pr, ecosystems.Write, k, func(_ store.Tx, _ *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
+		err := h.env.Pipeline.Mutate(q.ctx, q.pr, ecosystems.Write, k, func(_ store.Tx, pkg *store.Package, vs []store.Version) ([]store.Version, []store.Event, error) {
 			var changed []store.Version
+			var events []store.Event
 			for _, v := range vs {
 				msg, ok := changes[v.Version]
 				if !ok || v.IsDeleted() {
 					continue
 				}
+				was := deprecated(v)
 				meta, err := setDeprecated(v.Meta, msg)
 				if err != nil {
 					return nil, nil, err
 				}
 				v.Meta = meta
 				changed = append(changed, v)
+				// npm deprecate is npm's yank: a version that becomes
+				// deprecated (or stops being so) fires the webhook event.
+				if is := deprecated(v); is != was {
+					typ := store.EventUnyanked
+					if is {
+						typ = store.EventYanked
+					}
+					events = append(events, store.Event{Type: typ, Ecosystem: pkg.Ecosystem, Org: pkg.Org,
+						Package: pkg.Name, Version: v.Version, Time: time.Now().UTC()})
+				}
 			}
-			return changed, nil, nil
+			return changed, events, nil
 		})
 		if err != nil {
 			h.fail(q, fmt.Errorf("deprecate %s: %w", q.route.Name, err), false)
@@ -494,6 +507,14 @@ func (h *handler) updateMeta(q *request, doc *PublishDoc, rev string) {
 		}
 	}
 	writeJSON(q.w, http.StatusOK, map[string]any{"ok": true, "id": q.route.Name})
+}
+
+// deprecated reports whether npm sees v as deprecated (its stored
+// deprecation, or a drok yank); the blocking mark is not looked at.
+func deprecated(v store.Version) bool {
+	fields := map[string]json.RawMessage{}
+	_ = json.Unmarshal(v.Meta, &fields)
+	return Deprecation(v, fields) != ""
 }
 
 // setDeprecated sets (or, for "", removes) "deprecated" in a stored manifest.
