@@ -171,7 +171,9 @@ func (p *Pipeline) Publish(ctx context.Context, pr Principal, req PublishRequest
 				return err
 			}
 		}
-		res, err = p.commitVersion(tx, pr, req, pkg, existing, v, now, true)
+		// Only a new version is "published": files added to an existing
+		// one (a PyPI sdist after its wheel, a NuGet .snupkg) are not.
+		res, err = p.commitVersion(tx, pr, req, pkg, existing, v, now, existing.Version == "")
 		return err
 	})
 	if err != nil {
