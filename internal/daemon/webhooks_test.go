@@ -489,3 +489,30 @@ func TestWebhookManagementAccess(t *testing.T) {
 		t.Errorf("hooks of a missing org: %v", err)
 	}
 }
+
+// TestWebhookVulnerableEvent: importing an advisory that affects a
+// published version delivers package:vulnerable naming the advisory;
+// publishing another affected version later does too.
+func TestWebhookVulnerableEvent(t *testing.T) {
+	srv := hookFixture(t)
+	rcv := daemontest.NewHookReceiver(t, "vuln-secret")
+	if _, err := srv.Client.CreateHook(ctx, "acme", "", client.CreateHook{URL: rcv.URL, Secret: rcv.Secret,
+		Events: []string{store.EventVulnerable}}); err != nil {
+		t.Fatal(err)
+	}
+	publishNpm(t, srv.Client, "acme", "web", "1.0.0")
+	osv := json.RawMessage(`{"id":"GHSA-hook-vuln-test","modified":"2026-11-01T00:00:00Z",
+	  "affected":[{"package":{"ecosystem":"npm","name":"web"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"3.0.0"}]}]}]}`)
+	if _, err := srv.Client.ImportAdvisories(ctx, client.AdvisoryImport{Advisories: []json.RawMessage{osv}}); err != nil {
+		t.Fatal(err)
+	}
+	d := rcv.WaitFor(t, store.EventVulnerable, "web", "1.0.0", hookWait)
+	if len(d.Payload.Advisories) != 1 || d.Payload.Advisories[0] != "GHSA-hook-vuln-test" {
+		t.Fatalf("payload advisories %v", d.Payload.Advisories)
+	}
+	publishNpm(t, srv.Client, "acme", "web", "2.0.0")
+	rcv.WaitFor(t, store.EventVulnerable, "web", "2.0.0", hookWait)
+	if m := rcv.Matching(store.EventPublished, "", ""); len(m) != 0 {
+		t.Errorf("hook subscribed to package:vulnerable only got %d published events", len(m))
+	}
+}
