@@ -20,6 +20,7 @@ import (
 
 	"github.com/drok-dev/drok/internal/daemon/api"
 	"github.com/drok-dev/drok/internal/ecosystems"
+	"github.com/drok-dev/drok/internal/onewrite"
 	"github.com/drok-dev/drok/internal/store"
 	"github.com/drok-dev/drok/internal/store/blob"
 	"github.com/drok-dev/drok/internal/store/bolt"
@@ -51,6 +52,8 @@ type Server struct {
 	pipeline *ecosystems.Pipeline
 	tokens   *api.Tokens
 	http     *http.Server
+	mux      *http.ServeMux          // all routes
+	packages map[string]http.Handler // ecosystem → handler of /api/v1/packages/{eco}/{org}/
 	ln       net.Listener
 	// BaseURL is the externally visible URL.
 	BaseURL string
@@ -119,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	s := &Server{cfg: cfg, log: log, index: idx, ln: ln, BaseURL: base,
+	s := &Server{cfg: cfg, log: log, index: idx, ln: onewrite.Listen(ln), BaseURL: base,
 		pipeline: ecosystems.NewPipeline(idx, blobs), tokens: api.NewTokens(idx)}
 	if err := s.bootstrap(context.Background()); err != nil {
 		ln.Close()
@@ -130,6 +133,7 @@ func New(cfg Config) (*Server, error) {
 		Handler:           s.handler(),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		ConnContext:       onewrite.ConnContext,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
