@@ -154,6 +154,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer os.Remove(addrPath)
 	defer os.Remove(listenPath)
 
+	tuneGC()
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
 	s.log.Info("drok serving", "addr", s.Addr(), "base_url", s.BaseURL, "data", s.cfg.DataDir, "version", Version)
