@@ -21,6 +21,7 @@ import (
 	"github.com/drok-dev/drok/internal/daemon/api"
 	"github.com/drok-dev/drok/internal/daemon/webhooks"
 	"github.com/drok-dev/drok/internal/ecosystems"
+	"github.com/drok-dev/drok/internal/onewrite"
 	"github.com/drok-dev/drok/internal/store"
 	"github.com/drok-dev/drok/internal/store/blob"
 	"github.com/drok-dev/drok/internal/store/bolt"
@@ -53,6 +54,8 @@ type Server struct {
 	tokens   *api.Tokens
 	webhooks *webhooks.Service
 	http     *http.Server
+	mux      *http.ServeMux          // all routes
+	packages map[string]http.Handler // ecosystem → handler of /api/v1/packages/{eco}/{org}/
 	ln       net.Listener
 	// BaseURL is the externally visible URL.
 	BaseURL string
@@ -121,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	s := &Server{cfg: cfg, log: log, index: idx, ln: ln, BaseURL: base,
+	s := &Server{cfg: cfg, log: log, index: idx, ln: onewrite.Listen(ln), BaseURL: base,
 		pipeline: ecosystems.NewPipeline(idx, blobs), tokens: api.NewTokens(idx)}
 	if cfg.DefaultPlan != "" {
 		if _, ok := ecosystems.LookupPlan(cfg.DefaultPlan); !ok {
@@ -146,6 +149,7 @@ func New(cfg Config) (*Server, error) {
 		Handler:           s.handler(),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		ConnContext:       onewrite.ConnContext,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if err := s.pipeline.LoadAdvisories(context.Background()); err != nil {
@@ -171,6 +175,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer os.Remove(addrPath)
 	defer os.Remove(listenPath)
 
+	tuneGC()
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
 	s.log.Info("drok serving", "addr", s.Addr(), "base_url", s.BaseURL, "data", s.cfg.DataDir, "version", Version)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/drok-dev/drok/internal/daemon/api"
@@ -23,6 +24,7 @@ func (s *Server) handler() http.Handler {
 
 	mux := http.NewServeMux()
 	a.Register(mux)
+	packages := map[string]http.Handler{}
 	for _, name := range ecosystems.All {
 		h := env.REST
 		if e, ok := s.pipeline.Ecosystems[name]; ok {
@@ -34,11 +36,74 @@ func (s *Server) handler() http.Handler {
 			}
 		}
 		mux.Handle("/api/v1/packages/"+name+"/{org}/", h)
+		packages[name] = h
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		api.WriteJSON(w, http.StatusNotFound, client.Error{Message: fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)})
 	})
-	return s.recoverer(s.authenticate(s.logRequests(s.limitBody(mux))))
+	s.mux, s.packages = mux, packages
+	return s.recoverer(s.authenticate(s.logRequests(s.limitBody(routePackages(packages, mux)))))
+}
+
+// packagesPrefix starts every ecosystem's package routes.
+const packagesPrefix = "/api/v1/packages/"
+
+// routePackages sends requests for /api/v1/packages/{eco}/{org}/… — the
+// protocol reads that make up most of a registry's traffic — straight to
+// the ecosystem's handler, with the org path value set as mux would set
+// it, and everything else to mux. It takes only paths mux would route to
+// the same handler without a redirect (clean, no escaped org, not
+// CONNECT), which spares those requests mux's second lookup of an inexact
+// match with a slash appended (see TestRoutePackagesAgreesWithMux).
+func routePackages(packages map[string]http.Handler, mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, org, ok := packageRoute(packages, r); ok {
+			r.SetPathValue("org", org)
+			h.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// packageRoute returns the handler and org of r when routePackages may
+// route it without mux.
+func packageRoute(packages map[string]http.Handler, r *http.Request) (http.Handler, string, bool) {
+	p := r.URL.EscapedPath()
+	if !strings.HasPrefix(p, packagesPrefix) || r.Method == http.MethodConnect {
+		return nil, "", false
+	}
+	eco, rest, ok := strings.Cut(p[len(packagesPrefix):], "/")
+	if !ok {
+		return nil, "", false
+	}
+	h := packages[eco]
+	org, _, ok := strings.Cut(rest, "/")
+	if h == nil || !ok || org == "" || strings.IndexByte(org, '%') >= 0 || !isClean(p) {
+		return nil, "", false
+	}
+	return h, org, true
+}
+
+// isClean reports whether mux leaves p as it is: no empty, "." or ".."
+// segments (a trailing slash is kept).
+func isClean(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			continue
+		}
+		seg := p[i+1:]
+		if j := strings.IndexByte(seg, '/'); j >= 0 {
+			seg = seg[:j]
+			if seg == "" {
+				return false
+			}
+		}
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // authenticate resolves the request's credential to a principal and

@@ -1,6 +1,7 @@
 package ecosystems
 
 import (
+	"github.com/drok-dev/drok/internal/onewrite"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,8 +67,5 @@ func ServeRendered(w http.ResponseWriter, r *http.Request, body, gz []byte, etag
 	hd.Set("Content-Type", ctype)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
+	onewrite.Send(w, r, http.StatusOK, body)
 }

@@ -74,7 +74,11 @@ drok login --with-token < DATA/initial-admin-token.
 In the foreground the daemon stops gracefully on Ctrl-C or SIGTERM. With
 --detach drok starts it in the background (output appended to
 DATA/drok.log), waits until it answers, and prints its URL; manage it with
-drok daemon status|stop|logs. --addr 127.0.0.1:0 picks a free port.`,
+drok daemon status|stop|logs. --addr 127.0.0.1:0 picks a free port.
+
+Unless GOGC is set in the environment, the daemon lets its heap grow by at
+least 32 MiB between garbage collections (GOGC=100 above a 32 MiB live
+heap); GOGC and GOMEMLIMIT are honoured as in any Go program.`,
 		Example: `  drok serve
   drok serve --detach --data /srv/drok --addr 0.0.0.0:5873 --base-url https://drok.example.com`,
 		Args: cmdutil.NoArgs,

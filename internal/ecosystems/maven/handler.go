@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/drok-dev/drok/internal/ecosystems"
+	"github.com/drok-dev/drok/internal/onewrite"
 	"github.com/drok-dev/drok/internal/store"
 )
 
@@ -201,10 +202,7 @@ func serveDoc(q *request, d *doc) {
 		return
 	}
 	hd["Content-Length"] = lengthHdr
-	q.w.WriteHeader(http.StatusOK)
-	if q.r.Method != http.MethodHead {
-		_, _ = q.w.Write(body)
-	}
+	onewrite.Send(q.w, q.r, http.StatusOK, body)
 }
 
 func serveText(q *request, text, etag string) {

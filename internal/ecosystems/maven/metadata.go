@@ -17,8 +17,8 @@ const (
 	timestampLayout   = "20060102.150405"
 )
 
-func xmlText(b *bytes.Buffer, indent, tag, text string) {
-	b.WriteString(indent + "<" + tag + ">")
+func xmlText(b *bytes.Buffer, tag, text string) {
+	b.WriteString("<" + tag + ">")
 	_ = xml.EscapeText(b, []byte(text))
 	b.WriteString("</" + tag + ">\n")
 }
@@ -36,25 +36,25 @@ func RenderArtifactMetadata(group, artifact string, versions []string, updated t
 	SortVersions(vs)
 	var b bytes.Buffer
 	b.WriteString(xml.Header[:len(xml.Header)-1] + "\n<metadata>\n")
-	xmlText(&b, "  ", "groupId", group)
-	xmlText(&b, "  ", "artifactId", artifact)
-	b.WriteString("  <versioning>\n")
+	xmlText(&b, "groupId", group)
+	xmlText(&b, "artifactId", artifact)
+	b.WriteString("<versioning>\n")
 	if len(vs) > 0 {
-		xmlText(&b, "    ", "latest", vs[len(vs)-1])
+		xmlText(&b, "latest", vs[len(vs)-1])
 		for i := len(vs) - 1; i >= 0; i-- {
 			if !IsSnapshot(vs[i]) {
-				xmlText(&b, "    ", "release", vs[i])
+				xmlText(&b, "release", vs[i])
 				break
 			}
 		}
-		b.WriteString("    <versions>\n")
+		b.WriteString("<versions>\n")
 		for _, v := range vs {
-			xmlText(&b, "      ", "version", v)
+			xmlText(&b, "version", v)
 		}
-		b.WriteString("    </versions>\n")
+		b.WriteString("</versions>\n")
 	}
-	xmlText(&b, "    ", "lastUpdated", updated.UTC().Format(lastUpdatedLayout))
-	b.WriteString("  </versioning>\n</metadata>\n")
+	xmlText(&b, "lastUpdated", updated.UTC().Format(lastUpdatedLayout))
+	b.WriteString("</versioning>\n</metadata>\n")
 	return b.Bytes()
 }
 
@@ -190,32 +190,32 @@ func RenderSnapshotMetadata(group, artifact, version string, files []store.File,
 	})
 	var b bytes.Buffer
 	b.WriteString(xml.Header[:len(xml.Header)-1] + "\n<metadata modelVersion=\"1.1.0\">\n")
-	xmlText(&b, "  ", "groupId", group)
-	xmlText(&b, "  ", "artifactId", artifact)
-	xmlText(&b, "  ", "version", version)
-	b.WriteString("  <versioning>\n    <snapshot>\n")
+	xmlText(&b, "groupId", group)
+	xmlText(&b, "artifactId", artifact)
+	xmlText(&b, "version", version)
+	b.WriteString("<versioning>\n<snapshot>\n")
 	if newest.Timestamp != "" {
-		xmlText(&b, "      ", "timestamp", newest.Timestamp)
-		xmlText(&b, "      ", "buildNumber", strconv.Itoa(newest.Number))
+		xmlText(&b, "timestamp", newest.Timestamp)
+		xmlText(&b, "buildNumber", strconv.Itoa(newest.Number))
 	} else {
-		b.WriteString("      <localCopy>true</localCopy>\n")
+		b.WriteString("<localCopy>true</localCopy>\n")
 	}
-	b.WriteString("    </snapshot>\n")
-	xmlText(&b, "    ", "lastUpdated", updated.UTC().Format(lastUpdatedLayout))
+	b.WriteString("</snapshot>\n")
+	xmlText(&b, "lastUpdated", updated.UTC().Format(lastUpdatedLayout))
 	if len(entries) > 0 {
-		b.WriteString("    <snapshotVersions>\n")
+		b.WriteString("<snapshotVersions>\n")
 		for _, e := range entries {
-			b.WriteString("      <snapshotVersion>\n")
+			b.WriteString("<snapshotVersion>\n")
 			if e.classifier != "" {
-				xmlText(&b, "        ", "classifier", e.classifier)
+				xmlText(&b, "classifier", e.classifier)
 			}
-			xmlText(&b, "        ", "extension", e.ext)
-			xmlText(&b, "        ", "value", e.value)
-			xmlText(&b, "        ", "updated", e.updated)
-			b.WriteString("      </snapshotVersion>\n")
+			xmlText(&b, "extension", e.ext)
+			xmlText(&b, "value", e.value)
+			xmlText(&b, "updated", e.updated)
+			b.WriteString("</snapshotVersion>\n")
 		}
-		b.WriteString("    </snapshotVersions>\n")
+		b.WriteString("</snapshotVersions>\n")
 	}
-	b.WriteString("  </versioning>\n</metadata>\n")
+	b.WriteString("</versioning>\n</metadata>\n")
 	return b.Bytes()
 }

@@ -137,20 +137,20 @@ func TestRenderArtifactMetadata(t *testing.T) {
 	got := string(RenderArtifactMetadata("g", "a", []string{"1.10", "1.9", "2.0-SNAPSHOT", "1.0-rc1", "1.0"}, at))
 	want := `<?xml version="1.0" encoding="UTF-8"?>
 <metadata>
-  <groupId>g</groupId>
-  <artifactId>a</artifactId>
-  <versioning>
-    <latest>2.0-SNAPSHOT</latest>
-    <release>1.10</release>
-    <versions>
-      <version>1.0-rc1</version>
-      <version>1.0</version>
-      <version>1.9</version>
-      <version>1.10</version>
-      <version>2.0-SNAPSHOT</version>
-    </versions>
-    <lastUpdated>20240102030405</lastUpdated>
-  </versioning>
+<groupId>g</groupId>
+<artifactId>a</artifactId>
+<versioning>
+<latest>2.0-SNAPSHOT</latest>
+<release>1.10</release>
+<versions>
+<version>1.0-rc1</version>
+<version>1.0</version>
+<version>1.9</version>
+<version>1.10</version>
+<version>2.0-SNAPSHOT</version>
+</versions>
+<lastUpdated>20240102030405</lastUpdated>
+</versioning>
 </metadata>
 `
 	if got != want {
@@ -188,7 +188,7 @@ func TestKeepBuildsAndNewest(t *testing.T) {
 	}
 	meta := string(RenderSnapshotMetadata("g", "a", "1-SNAPSHOT", files, time.Unix(0, 0)))
 	for _, w := range []string{"<timestamp>20240103.000000</timestamp>", "<buildNumber>3</buildNumber>",
-		"<extension>jar</extension>\n        <value>1-20240102.000000-2</value>", "<extension>pom</extension>\n        <value>1-20240103.000000-3</value>",
+		"<extension>jar</extension>\n<value>1-20240102.000000-2</value>", "<extension>pom</extension>\n<value>1-20240103.000000-3</value>",
 		"<classifier>sources</classifier>", "<extension>jar.asc</extension>"} {
 		if !strings.Contains(meta, w) {
 			t.Errorf("snapshot metadata lacks %q:\n%s", w, meta)
