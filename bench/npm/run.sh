@@ -6,6 +6,10 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+# Benchmarks measure speed, not plans: drok's orgs get the enterprise plan,
+# which without custom limits has none (the free plan's 5 GB of monthly
+# bandwidth would refuse a 256 MiB download loop within seconds).
+export DROK_DEFAULT_PLAN="${DROK_DEFAULT_PLAN:-enterprise}"
 
 vdir=bench/npm/verdaccio
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

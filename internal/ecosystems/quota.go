@@ -22,12 +22,12 @@ type Plan struct {
 
 // Plans are the plans an organisation can be on, smallest first.
 // Enterprise takes custom limits (OrgSettings.StorageLimit and
-// BandwidthLimit) and has the organization plan's limits until they are set.
+// BandwidthLimit); without them it is unlimited.
 var Plans = []Plan{
 	{Name: "free", Storage: 500 * humanize.MByte, Bandwidth: 5 * humanize.GByte},
 	{Name: "pro", Storage: 10 * humanize.GByte, Bandwidth: 100 * humanize.GByte},
 	{Name: "organization", Storage: 50 * humanize.GByte, Bandwidth: 500 * humanize.GByte},
-	{Name: "enterprise", Storage: 50 * humanize.GByte, Bandwidth: 500 * humanize.GByte},
+	{Name: "enterprise"},
 }
 
 // PlanEnterprise is the plan that takes custom limits.

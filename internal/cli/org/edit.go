@@ -46,7 +46,7 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 --plan picks the plan: free (500 MB storage, 5 GB bandwidth a month), pro
 (10 GB, 100 GB), organization (50 GB, 500 GB) or enterprise, which takes
 custom limits with --storage-limit and --bandwidth-limit (sizes such as
-200GB, 2TB, 512MiB; 0 goes back to the plan's). A publish that would take
+200GB, 2TB, 512MiB; 0 removes the limit) and is unlimited without them. A publish that would take
 storage over the limit is refused; downloads over the monthly bandwidth
 limit are refused until the month ends (UTC), or only warned about with
 --bandwidth-warn-only.
