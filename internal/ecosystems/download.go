@@ -65,43 +65,25 @@ func (g *Grant) Done(sent int64) {
 // really sent. Reservations make concurrent downloads unable to
 // overshoot the limit together.
 func (p *Pipeline) AdmitDownload(ctx context.Context, k store.PackageKey, version string, size int64) (*Grant, error) {
-	var o store.Org
-	var v store.Version
-	var u Usage
-	err := p.Index.View(ctx, func(tx store.Tx) error {
-		var err error
-		if o, err = tx.Org(k.Org); err != nil {
-			return err
-		}
-		if version != "" {
-			v, err = tx.Version(k, version)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		}
-		u, err = LoadUsage(tx, k.Org)
-		return err
-	})
+	pol, err := p.downloadPolicy(ctx, k, version)
 	if err != nil {
 		return nil, err
 	}
-	if b := Blocking(o.Settings, v); len(b) > 0 {
-		return nil, &BlockedError{Name: k.Name, Version: version, Advisories: b}
+	if len(pol.blocking) > 0 {
+		return nil, &BlockedError{Name: k.Name, Version: version, Advisories: pol.blocking}
 	}
 	now := time.Now()
 	g := &Grant{p: p, key: bandwidthKey{org: k.Org, month: Month(now)}, reserved: size}
-	lim := Limits(o.Settings, p.DefaultPlan)
+	e, err := p.bandwidthEntry(ctx, g.key)
+	if err != nil {
+		return nil, err
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	e := p.bandwidth[g.key]
-	if e == nil {
-		e = &bwEntry{total: u.Bandwidth[g.key.month]}
-		p.bandwidth[g.key] = e
-	}
 	used := e.total
-	if lim.Bandwidth > 0 && used+size > lim.Bandwidth {
-		be := &BandwidthError{Org: k.Org, Plan: lim.Name, Limit: lim.Bandwidth, Used: used, Reset: MonthReset(now)}
-		if !o.Settings.BandwidthWarnOnly {
+	if pol.limit > 0 && used+size > pol.limit {
+		be := &BandwidthError{Org: k.Org, Plan: pol.plan, Limit: pol.limit, Used: used, Reset: MonthReset(now)}
+		if !pol.warnOnly {
 			return nil, be
 		}
 		g.Warning = be.Error()
@@ -109,6 +91,77 @@ func (p *Pipeline) AdmitDownload(ctx context.Context, k store.PackageKey, versio
 	e.total += size
 	e.dirty = true
 	return g, nil
+}
+
+// downloadPolicy is what AdmitDownload needs from the index for one
+// version: cached until the next index write, so a download costs no
+// index read (download counters are quiet writes and keep it).
+type downloadPolicy struct {
+	blocking []store.AdvisoryRef
+	plan     string
+	limit    int64
+	warnOnly bool
+}
+
+type policyKey struct {
+	k       store.PackageKey
+	version string
+}
+
+func (p *Pipeline) downloadPolicy(ctx context.Context, k store.PackageKey, version string) (downloadPolicy, error) {
+	pk := policyKey{k, version}
+	if pol, ok := p.policies.Get(pk); ok {
+		return pol, nil
+	}
+	gen := p.policies.Begin()
+	var pol downloadPolicy
+	err := p.Index.View(ctx, func(tx store.Tx) error {
+		o, err := tx.Org(k.Org)
+		if err != nil {
+			return err
+		}
+		var v store.Version
+		if version != "" {
+			v, err = tx.Version(k, version)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		lim := Limits(o.Settings, p.DefaultPlan)
+		pol = downloadPolicy{blocking: Blocking(o.Settings, v), plan: lim.Name, limit: lim.Bandwidth, warnOnly: o.Settings.BandwidthWarnOnly}
+		return nil
+	})
+	if err != nil {
+		return pol, err
+	}
+	p.policies.Put(pk, pol, gen)
+	return pol, nil
+}
+
+// bandwidthEntry returns the in-memory month total of key, loading it
+// from the index on first use.
+func (p *Pipeline) bandwidthEntry(ctx context.Context, key bandwidthKey) (*bwEntry, error) {
+	p.mu.Lock()
+	e := p.bandwidth[key]
+	p.mu.Unlock()
+	if e != nil {
+		return e, nil
+	}
+	var u Usage
+	if err := p.Index.View(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = LoadUsage(tx, key.org)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e = p.bandwidth[key]; e == nil {
+		e = &bwEntry{total: u.Bandwidth[key.month]}
+		p.bandwidth[key] = e
+	}
+	return e, nil
 }
 
 // WriteDownloadError renders a refused download with the ecosystem's

@@ -37,6 +37,8 @@ type Pipeline struct {
 	downloads map[downloadKey]int64
 	// reads caches PackageRev answers until the next index write.
 	reads *store.GenCache[readKey, readResult]
+	// policies caches what AdmitDownload reads, until the next index write.
+	policies *store.GenCache[policyKey, downloadPolicy]
 }
 
 type readKey struct {
@@ -60,7 +62,8 @@ type downloadKey struct {
 func NewPipeline(idx store.Index, blobs store.Blobs) *Pipeline {
 	return &Pipeline{Index: idx, Blobs: blobs, Ecosystems: map[string]Ecosystem{}, downloads: map[downloadKey]int64{},
 		bandwidth: map[bandwidthKey]*bwEntry{}, DefaultPlan: Plans[0].Name,
-		reads: store.NewGenCache[readKey, readResult](idx, 50000)}
+		reads:    store.NewGenCache[readKey, readResult](idx, 50000),
+		policies: store.NewGenCache[policyKey, downloadPolicy](idx, 50000)}
 }
 
 // Register adds an ecosystem.
