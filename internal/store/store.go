@@ -361,6 +361,10 @@ type Outbox interface {
 	AppendEvent(e Event) (uint64, error)
 	// EventsAfter returns up to limit events with Seq > seq.
 	EventsAfter(seq uint64, limit int) ([]Event, error)
+	// PruneEvents deletes the oldest events, in Seq order, while their
+	// Seq is at most upTo and their Time is before before; it returns how
+	// many it deleted. Sequence numbers are never reused.
+	PruneEvents(upTo uint64, before time.Time) (int, error)
 }
 
 // BlobInfo describes a stored blob.

@@ -370,8 +370,17 @@ func Dispatch(tx store.Tx, limit int, now time.Time) (events, created int, err e
 	if err := a.AuxPut(nsState, cursorKey, []byte(strconv.FormatUint(cur, 10))); err != nil {
 		return 0, 0, err
 	}
+	// Dispatched events live on in their deliveries; the outbox keeps
+	// them a day (for inspection of the index) and then lets them go, so
+	// it does not grow with every publish forever.
+	if _, err := tx.PruneEvents(cur, now.Add(-OutboxRetention)); err != nil {
+		return 0, 0, err
+	}
 	return len(evs), created, nil
 }
+
+// OutboxRetention is how long dispatched events stay in the outbox.
+const OutboxRetention = 24 * time.Hour
 
 // dueRef names a pending delivery in the due index.
 type dueRef struct{ key, hookID, id string }

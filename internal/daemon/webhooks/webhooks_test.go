@@ -389,6 +389,7 @@ func TestDispatch(t *testing.T) {
 	now := time.Now()
 	err = idx.Update(ctx, func(tx store.Tx) error {
 		for _, e := range []store.Event{
+			{Type: store.EventPublished, Org: "acme", Package: "d", Version: "1", Time: now.Add(-2 * OutboxRetention)}, // older than every hook and the retention
 			{Type: store.EventPublished, Org: "acme", Repository: "web", Package: "a", Version: "1", Time: now},
 			{Type: store.EventPublished, Org: "acme", Repository: "api", Package: "b", Version: "1", Time: now},
 			{Type: store.EventYanked, Org: "acme", Repository: "web", Package: "a", Version: "1", Time: now},
@@ -408,8 +409,8 @@ func TestDispatch(t *testing.T) {
 		events, created, err = Dispatch(tx, 100, now)
 		return err
 	})
-	if err != nil || events != 4 || created != 6 {
-		t.Fatalf("Dispatch = %d events, %d deliveries, %v; want 4, 6", events, created, err)
+	if err != nil || events != 5 || created != 6 {
+		t.Fatalf("Dispatch = %d events, %d deliveries, %v; want 5, 6", events, created, err)
 	}
 	want := map[string][]string{
 		orgHook.ID:  {"package:published a", "package:published b", "package:yanked a"},
@@ -435,8 +436,13 @@ func TestDispatch(t *testing.T) {
 				t.Errorf("hook %s deliveries %v, want %v", id, got, evs)
 			}
 		}
-		if cur, _ := Cursor(tx); cur != 4 {
-			t.Errorf("cursor %d, want 4", cur)
+		if cur, _ := Cursor(tx); cur != 5 {
+			t.Errorf("cursor %d, want 5", cur)
+		}
+		// Dispatched events older than the retention left the outbox; the
+		// recent ones stay.
+		if evs, _ := tx.EventsAfter(0, 0); len(evs) != 4 || evs[0].Seq != 2 {
+			t.Errorf("outbox after dispatch holds %+v, want events 2-5", evs)
 		}
 		refs, err := due(tx, now, 100, func(string) bool { return false })
 		if err != nil || len(refs) != 6 {

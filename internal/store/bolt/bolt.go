@@ -343,6 +343,26 @@ func (t *txn) EventsAfter(seq uint64, limit int) ([]store.Event, error) {
 	return out, nil
 }
 
+// PruneEvents implements store.Outbox.
+func (t *txn) PruneEvents(upTo uint64, before time.Time) (int, error) {
+	c := t.b(bucketOutbox).Cursor()
+	n := 0
+	for k, v := c.First(); k != nil && binary.BigEndian.Uint64(k) <= upTo; k, v = c.First() {
+		var e store.Event
+		if err := json.Unmarshal(v, &e); err != nil {
+			return n, fmt.Errorf("decode event: %w", err)
+		}
+		if !e.Time.Before(before) {
+			break
+		}
+		if err := c.Delete(); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // Exists reports whether a bbolt file exists at path.
 func Exists(path string) bool {
 	_, err := os.Stat(path)

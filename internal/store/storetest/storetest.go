@@ -134,6 +134,54 @@ func RunIndex(t *testing.T, newIndex func(t *testing.T) store.Index) {
 		})
 	})
 
+	t.Run("PruneEvents", func(t *testing.T) {
+		idx := newIndex(t)
+		old := time.Now().Add(-48 * time.Hour)
+		must(t, idx.Update(ctx, func(tx store.Tx) error {
+			for i := range 5 {
+				e := store.Event{Type: store.EventPublished, Version: fmt.Sprint(i), Time: old}
+				if i >= 3 {
+					e.Time = time.Now()
+				}
+				if _, err := tx.AppendEvent(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		cutoff := time.Now().Add(-time.Hour)
+		must(t, idx.Update(ctx, func(tx store.Tx) error {
+			// Only up to seq 2 (the cursor), although seq 3 is old too.
+			n, err := tx.PruneEvents(2, cutoff)
+			if n != 2 {
+				t.Errorf("pruned %d events, want 2", n)
+			}
+			return err
+		}))
+		must(t, idx.Update(ctx, func(tx store.Tx) error {
+			// Up to seq 5, but 4 and 5 are recent.
+			n, err := tx.PruneEvents(5, cutoff)
+			if n != 1 {
+				t.Errorf("pruned %d events, want 1", n)
+			}
+			return err
+		}))
+		_ = idx.View(ctx, func(tx store.Tx) error {
+			evs, err := tx.EventsAfter(0, 0)
+			if err != nil || len(evs) != 2 || evs[0].Seq != 4 {
+				t.Errorf("left %+v, %v; want events 4 and 5", evs, err)
+			}
+			return nil
+		})
+		must(t, idx.Update(ctx, func(tx store.Tx) error {
+			seq, err := tx.AppendEvent(store.Event{Type: store.EventPublished})
+			if seq != 6 {
+				t.Errorf("next sequence %d, want 6 (never reused)", seq)
+			}
+			return err
+		}))
+	})
+
 	t.Run("VersionUpdateKeepsOrder", func(t *testing.T) {
 		idx := newIndex(t)
 		k := store.PackageKey{Ecosystem: "pypi", Org: "o", Name: "p"}
