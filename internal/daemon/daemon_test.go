@@ -396,6 +396,9 @@ func TestListingsDoNotRevealOrgs(t *testing.T) {
 			if _, err := c.cl.Packages(ctx, org, "", ""); !client.IsStatus(err, c.want) {
 				t.Errorf("%s lists packages of %s: %v, want %d", c.who, org, err, c.want)
 			}
+			if _, err := c.cl.Audit(ctx, org, "", ""); !client.IsStatus(err, c.want) {
+				t.Errorf("%s audits %s: %v, want %d", c.who, org, err, c.want)
+			}
 		}
 	}
 	if _, err := srv.Client.CreateRepo(ctx, "hidden", client.RepoEdit{Name: "pub", Visibility: ptr("public")}); err != nil {

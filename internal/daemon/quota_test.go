@@ -303,3 +303,37 @@ func TestAdvisoryDirectoryWatched(t *testing.T) {
 	}
 	waitFor(0)
 }
+
+// TestOwnersCannotLiftPlans: an org owner sets the org's vulnerability
+// policy but not its plan or limits; those are the server
+// administrators'.
+func TestOwnersCannotLiftPlans(t *testing.T) {
+	srv := daemontest.Start(t)
+	if _, err := srv.Client.CreateOrg(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	alice, err := srv.Client.CreateUser(ctx, client.CreateUser{Name: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client.SetMember(ctx, "acme", "alice", "owner"); err != nil {
+		t.Fatal(err)
+	}
+	owner := srv.As(alice.Token.Secret)
+	big, warn := int64(1<<50), true
+	for name, s := range map[string]client.OrgSettings{
+		"plan":      {Plan: "enterprise"},
+		"storage":   {StorageLimit: &big},
+		"bandwidth": {BandwidthLimit: &big},
+		"warn-only": {BandwidthWarnOnly: &warn},
+	} {
+		if _, err := owner.EditOrg(ctx, "acme", s); !client.IsStatus(err, http.StatusForbidden) || !strings.Contains(err.Error(), "server administrators") {
+			t.Errorf("owner changes %s: %v, want 403", name, err)
+		}
+	}
+	block := true
+	o, err := owner.EditOrg(ctx, "acme", client.OrgSettings{BlockVulnerable: &block})
+	if err != nil || o.Usage.Plan != "free" {
+		t.Fatalf("owner sets blocking: %+v, %v", o.Usage, err)
+	}
+}

@@ -154,7 +154,7 @@ type QuotaError struct {
 
 func (e *QuotaError) Error() string {
 	return fmt.Sprintf("storage limit exceeded: organisation %s uses %s of its %s storage limit (plan %s) and this publish adds %s; "+
-		"delete unused versions or raise the limit with `drok org edit %s --plan %s`",
+		"delete unused versions or ask a server administrator to raise the limit (drok org edit %s --plan %s)",
 		e.Org, humanize.Bytes(uint64(e.Used)), humanize.Bytes(uint64(e.Limit)), e.Plan, humanize.Bytes(uint64(e.Adds)), e.Org, nextPlan(e.Plan, "--storage-limit"))
 }
 
@@ -187,7 +187,7 @@ type BandwidthError struct {
 
 func (e *BandwidthError) Error() string {
 	return fmt.Sprintf("monthly bandwidth limit exceeded: organisation %s has used %s of its %s bandwidth limit (plan %s) this month; "+
-		"downloads resume on %s or after `drok org edit %s --plan %s`",
+		"downloads resume on %s or when a server administrator raises the limit (drok org edit %s --plan %s)",
 		e.Org, humanize.Bytes(uint64(e.Used)), humanize.Bytes(uint64(e.Limit)), e.Plan, e.Reset.Format(time.RFC3339), e.Org, nextPlan(e.Plan, "--bandwidth-limit"))
 }
 

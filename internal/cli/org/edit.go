@@ -43,7 +43,8 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 		Short: "Change an organisation's settings (owners)",
 		Long: `Change an organisation's settings (owners).
 
---plan picks the plan: free (500 MB storage, 5 GB bandwidth a month), pro
+--plan, --storage-limit, --bandwidth-limit and --bandwidth-warn-only need
+a server administrator. --plan picks the plan: free (500 MB storage, 5 GB bandwidth a month), pro
 (10 GB, 100 GB), organization (50 GB, 500 GB) or enterprise, which takes
 custom limits with --storage-limit and --bandwidth-limit (sizes such as
 200GB, 2TB, 512MiB; 0 removes the limit) and is unlimited without them. A publish that would take

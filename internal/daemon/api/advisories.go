@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -104,20 +105,23 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []client.AuditEntry{}
 	err = a.index().View(r.Context(), func(tx store.Tx) error {
+		// A missing org has no packages: orgListing below answers for it
+		// exactly as for an org the caller cannot see.
 		o, err := tx.Org(org)
-		if err != nil {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		pkgs, err := tx.PackageList(f)
 		if err != nil {
 			return err
 		}
-		found := false
+		found, visible := false, 0
 		for _, pkg := range pkgs {
-			if name != "" && pkg.Name != name {
+			if ecosystems.Authorize(tx, p, ecosystems.Read, pkg.PackageKey) != nil {
 				continue
 			}
-			if ecosystems.Authorize(tx, p, ecosystems.Read, pkg.PackageKey) != nil {
+			visible++
+			if name != "" && pkg.Name != name {
 				continue
 			}
 			found = true
@@ -132,6 +136,10 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 				out = append(out, client.AuditEntry{Ecosystem: pkg.Ecosystem, Package: pkg.DisplayName, Version: v.Version,
 					Yanked: v.Yanked, Blocked: len(ecosystems.Blocking(o.Settings, v)) > 0, Advisories: ecosystems.AdvisoryRefs(v.Advisories)})
 			}
+		}
+		// An org the caller can see nothing of answers like a missing one.
+		if err := orgListing(tx, p, org, visible); err != nil {
+			return err
 		}
 		if name != "" && !found {
 			return fmt.Errorf("package %s: %w", name, store.ErrNotFound)

@@ -470,7 +470,12 @@ func (a *API) editOrg(w http.ResponseWriter, r *http.Request) {
 		a.WriteError(w, r, err)
 		return
 	}
+	pr, _ := principal(r)
 	a.orgOp(w, r, ecosystems.Admin, http.StatusOK, func(tx store.Tx, o *store.Org) error {
+		// Plans cap what an org may use: owners cannot lift them.
+		if changesPlan(in) && !pr.SiteAdmin {
+			return fmt.Errorf("%w: plans, limits and --bandwidth-warn-only are set by server administrators; ask one to run drok org edit %s", ecosystems.ErrDenied, o.Name)
+		}
 		return applySettings(tx, o, in, a.Pipeline.DefaultPlan)
 	})
 }

@@ -34,6 +34,12 @@ func validSettings(in client.OrgSettings) error {
 	return nil
 }
 
+// changesPlan reports whether in touches the plan or its limits, which
+// only server administrators may change.
+func changesPlan(in client.OrgSettings) bool {
+	return in.Plan != "" || in.StorageLimit != nil || in.BandwidthLimit != nil || in.BandwidthWarnOnly != nil
+}
+
 // applySettings changes o by in. Custom limits need the enterprise plan;
 // leaving enterprise drops them. A change of the vulnerability policy
 // moves every package's revision so protocol metadata that marks blocked
