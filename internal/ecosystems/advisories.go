@@ -185,8 +185,13 @@ func (p *Pipeline) ImportAdvisories(ctx context.Context, pr Principal, docs [][]
 		parsed = append(parsed, a)
 		compact = append(compact, buf.Bytes())
 	}
-	old := p.advisories.Load()
+	// old is read inside the write transaction: writers are serialised, so
+	// it is the database of the last committed import, never an older one
+	// read before another import committed.
+	var old *advisory.DB
+	swapped := false
 	err := p.Index.Update(ctx, func(tx store.Tx) error {
+		old = p.advisories.Load()
 		res = ImportResult{}
 		aux, ok := store.AuxOf(tx)
 		if !ok {
@@ -249,12 +254,15 @@ func (p *Pipeline) ImportAdvisories(ctx context.Context, pr Principal, docs [][]
 		// Swap before the rematch so a publish committed right after this
 		// transaction already sees the new database.
 		p.advisories.Store(db)
+		swapped = true
 		flagged, cleared, err := p.rematch(tx, touched)
 		res.Flagged, res.Cleared = flagged, cleared
 		return err
 	})
 	if err != nil {
-		p.advisories.Store(old)
+		if swapped {
+			p.advisories.Store(old)
+		}
 		return ImportResult{}, fmt.Errorf("import advisories: %w", err)
 	}
 	return res, nil

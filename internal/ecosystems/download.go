@@ -224,8 +224,8 @@ func (p *Pipeline) ServeFile(w http.ResponseWriter, r *http.Request, k store.Pac
 		p.CountDownload(k, version)
 	}
 	mw := &MeteredWriter{ResponseWriter: w}
+	defer func() { g.Done(mw.N) }() // also when ServeContent panics (aborted response)
 	http.ServeContent(mw, r, "", info.ModTime, rc)
-	g.Done(mw.N)
 }
 
 // MeteredWriter counts the body bytes written through it. It keeps

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -254,8 +255,11 @@ func (s *Service) send(ctx context.Context, ref dueRef) {
 		s.opts.Log.Warn("webhook delivery", "delivery", ref.id, "err", err)
 		return
 	}
-	if missing || d.Status != StatusPending {
-		// A stale due entry (the delivery or its hook is gone).
+	if missing || d.Status != StatusPending || dueKey(d.NextAttempt, d.HookID, d.ID) != ref.key {
+		// A stale due entry: the delivery or its hook is gone, or the
+		// entry was read before an attempt that finished meanwhile moved
+		// the delivery to a later time (sending now would skip its
+		// backoff).
 		_ = s.idx.Update(ctx, func(tx store.Tx) error {
 			a, err := auxOf(tx)
 			if err != nil {
@@ -339,6 +343,12 @@ func (s *Service) post(ctx context.Context, h Hook, d Delivery) attempt {
 	req.Header.Set(HeaderSignature, Sign(h.Secret, d.Body))
 	resp, err := s.client.Do(req)
 	if err != nil {
+		// *url.Error quotes the whole URL, whose path or query is often
+		// the receiver's secret (chat webhooks): keep only the host.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s %s: %w", req.Method, req.URL.Host, ue.Err)
+		}
 		return attempt{err: err}
 	}
 	defer resp.Body.Close()

@@ -139,3 +139,21 @@ func TestPruneLog(t *testing.T) {
 		return nil
 	})
 }
+
+// TestFailedAttemptHidesURLPath: a connection error is recorded (and
+// logged) with the receiver's host only, never the URL's path or query,
+// which chat services use as the secret.
+func TestFailedAttemptHidesURLPath(t *testing.T) {
+	// A listener that is closed at once: connecting to it is refused.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	url := dead.URL + "/services/T000/B000/s3cr3t-path?token=s3cr3t-query"
+	dead.Close()
+	svc := New(openIndex(t), Options{Policy: Policy{AllowPrivate: true}, Timeout: time.Second})
+	res := svc.post(context.Background(), Hook{ID: "h", URL: url, Secret: "s"}, Delivery{ID: "d", Event: "ping", Body: []byte("{}")})
+	if res.err == nil {
+		t.Fatal("post to a closed port succeeded")
+	}
+	if msg := res.err.Error(); strings.Contains(msg, "s3cr3t") || !strings.Contains(msg, "127.0.0.1") {
+		t.Fatalf("attempt error %q: must name the host and not the path or query", msg)
+	}
+}

@@ -138,8 +138,8 @@ func (h *handler) blob(w http.ResponseWriter, r *http.Request, rt Route) {
 	}
 	g.SetWarning(w)
 	mw := &ecosystems.MeteredWriter{ResponseWriter: w}
+	defer func() { g.Done(mw.N) }()
 	http.ServeContent(mw, r, "", info.ModTime, rc)
-	g.Done(mw.N)
 }
 
 func (h *handler) deleteBlob(w http.ResponseWriter, r *http.Request, rt Route, p ecosystems.Principal, d Digest) {

@@ -356,6 +356,6 @@ func (h *handler) serveMetadata(q *request, k store.PackageKey, version, filenam
 	hd.Set("ETag", `"`+sha+`"`)
 	hd.Set("Cache-Control", "private, max-age=0, must-revalidate")
 	mw := &ecosystems.MeteredWriter{ResponseWriter: q.w}
+	defer func() { g.Done(mw.N) }()
 	http.ServeContent(mw, q.r, "", info.ModTime, rc)
-	g.Done(mw.N)
 }
