@@ -142,6 +142,11 @@ func TestBandwidthLimit(t *testing.T) {
 	if _, err := srv.Client.CreateOrg(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
+	// A public repository of the same name: the package links to it, so
+	// anonymous callers can download it too.
+	if _, err := srv.Client.CreateRepo(ctx, "acme", client.RepoEdit{Name: "bw", Visibility: ptr("public")}); err != nil {
+		t.Fatal(err)
+	}
 	tgz := randomTarball(t, "bw", "1.0.0", 6_000)
 	if _, err := srv.Client.Publish(ctx, "acme", "npm", "a.tgz", bytes.NewReader(tgz)); err != nil {
 		t.Fatal(err)
@@ -161,6 +166,16 @@ func TestBandwidthLimit(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !bytes.Contains(body, []byte("bandwidth limit")) {
 		t.Fatalf("third download: %d %q Retry-After %q", resp.StatusCode, body, resp.Header.Get("Retry-After"))
+	}
+	if !bytes.Contains(body, []byte("plan enterprise")) {
+		t.Errorf("a member's refusal should name the plan and usage: %s", body)
+	}
+	// Outside the org the refusal names neither the plan nor the usage.
+	resp = get(t, url, "")
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || bytes.Contains(body, []byte("plan")) || !bytes.Contains(body, []byte("resume on")) {
+		t.Fatalf("anonymous download over the limit: %d %s", resp.StatusCode, body)
 	}
 	o, _ := srv.Client.Org(ctx, "acme")
 	if o.Usage.BandwidthUsed != int64(len(tgz))*2 {

@@ -79,17 +79,21 @@ func (p *Pipeline) AdmitDownload(ctx context.Context, k store.PackageKey, versio
 		return nil, err
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	used := e.total
-	if pol.limit > 0 && used+size > pol.limit {
+	over := pol.limit > 0 && used+size > pol.limit
+	if !over || pol.warnOnly {
+		e.total += size
+		e.dirty = true
+	}
+	p.mu.Unlock()
+	if over {
 		be := &BandwidthError{Org: k.Org, Plan: pol.plan, Limit: pol.limit, Used: used, Reset: MonthReset(now)}
 		if !pol.warnOnly {
+			be.Brief = !p.isMember(ctx, k.Org)
 			return nil, be
 		}
 		g.Warning = be.Error()
 	}
-	e.total += size
-	e.dirty = true
 	return g, nil
 }
 
@@ -162,6 +166,16 @@ func (p *Pipeline) bandwidthEntry(ctx context.Context, key bandwidthKey) (*bwEnt
 		p.bandwidth[key] = e
 	}
 	return e, nil
+}
+
+// isMember reports whether the request's caller may read the org itself
+// (members, site admins): only they see its plan and usage in refusals.
+func (p *Pipeline) isMember(ctx context.Context, org string) bool {
+	pr, err := PrincipalFrom(ctx)
+	if err != nil || pr.Anonymous() {
+		return false
+	}
+	return p.Index.View(ctx, func(tx store.Tx) error { return AuthorizeOrg(tx, pr, Read, org) }) == nil
 }
 
 // WriteDownloadError renders a refused download with the ecosystem's

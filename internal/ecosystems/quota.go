@@ -183,9 +183,15 @@ type BandwidthError struct {
 	Limit int64
 	Used  int64
 	Reset time.Time
+	// Brief leaves out the plan and usage (for callers outside the org).
+	Brief bool
 }
 
 func (e *BandwidthError) Error() string {
+	if e.Brief {
+		return fmt.Sprintf("monthly bandwidth limit exceeded: organisation %s has used its bandwidth for this month; downloads resume on %s",
+			e.Org, e.Reset.Format(time.RFC3339))
+	}
 	return fmt.Sprintf("monthly bandwidth limit exceeded: organisation %s has used %s of its %s bandwidth limit (plan %s) this month; "+
 		"downloads resume on %s or when a server administrator raises the limit (drok org edit %s --plan %s)",
 		e.Org, humanize.Bytes(uint64(e.Used)), humanize.Bytes(uint64(e.Limit)), e.Plan, e.Reset.Format(time.RFC3339), e.Org, nextPlan(e.Plan, "--bandwidth-limit"))
