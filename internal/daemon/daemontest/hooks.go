@@ -1,6 +1,7 @@
 package daemontest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -210,6 +211,37 @@ func (hr *HookReceiver) WaitFor(t testing.TB, event, pkg, version string, timeou
 			}
 			t.Fatalf("no %s delivery for %s@%s within %v; received: [%s]", event, pkg, version, timeout, strings.Join(got, ", "))
 			return HookDelivery{}
+		}
+	}
+}
+
+// CheckDelivery asserts what every webhook delivery must carry: a
+// signature valid for secret, the X-Drok-Event and X-Drok-Delivery headers
+// matching the payload, the payload fields of want (Event, Org,
+// Repository, Ecosystem, Package, Version, Actor; HookID too when set), a
+// timestamp, and no token: neither the drok_ prefix nor any of secrets.
+func CheckDelivery(t testing.TB, d HookDelivery, secret string, want webhooks.Payload, secrets ...string) {
+	t.Helper()
+	if !webhooks.Verify(secret, d.Body, d.Header.Get(webhooks.HeaderSignature)) {
+		t.Errorf("%s delivery: signature %q does not verify", want.Event, d.Header.Get(webhooks.HeaderSignature))
+	}
+	if d.Event != want.Event || d.Header.Get(webhooks.HeaderEvent) != want.Event || d.Payload.Event != want.Event {
+		t.Errorf("event header %q payload %q, want %s", d.Event, d.Payload.Event, want.Event)
+	}
+	if d.DeliveryID == "" || d.Header.Get(webhooks.HeaderDelivery) != d.DeliveryID || d.Payload.Delivery != d.DeliveryID {
+		t.Errorf("%s: delivery id header %q payload %q", want.Event, d.DeliveryID, d.Payload.Delivery)
+	}
+	p := d.Payload
+	if want.HookID != "" && (p.HookID != want.HookID || d.HookID != want.HookID) {
+		t.Errorf("%s: hook id payload %q header %q, want %s", want.Event, p.HookID, d.HookID, want.HookID)
+	}
+	if p.Org != want.Org || p.Ecosystem != want.Ecosystem || p.Package != want.Package || p.Version != want.Version ||
+		p.Actor != want.Actor || p.Repository != want.Repository || p.Timestamp.IsZero() {
+		t.Errorf("%s payload %+v, want %+v", want.Event, p, want)
+	}
+	for _, s := range append(secrets, "drok_") {
+		if bytes.Contains(d.Body, []byte(s)) {
+			t.Errorf("%s payload contains a credential (%.8s…): %s", want.Event, s, d.Body)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package npm_test
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -15,33 +14,6 @@ import (
 // hookWait bounds the wait for one delivery (the dispatcher polls every
 // 200 ms).
 const hookWait = 10 * time.Second
-
-// checkHookDelivery asserts what every delivery carries: a signature
-// valid for secret (the receiver already refused bad ones), the
-// X-Drok-Event and X-Drok-Delivery headers matching the payload, the
-// payload fields of want, and none of the secrets.
-func checkHookDelivery(t *testing.T, d daemontest.HookDelivery, secret string, want webhooks.Payload, secrets ...string) {
-	t.Helper()
-	if !webhooks.Verify(secret, d.Body, d.Header.Get(webhooks.HeaderSignature)) {
-		t.Errorf("%s delivery: signature %q does not verify", want.Event, d.Header.Get(webhooks.HeaderSignature))
-	}
-	if d.Event != want.Event || d.Header.Get(webhooks.HeaderEvent) != want.Event || d.Payload.Event != want.Event {
-		t.Errorf("event header %q payload %q, want %s", d.Event, d.Payload.Event, want.Event)
-	}
-	if d.DeliveryID == "" || d.Header.Get(webhooks.HeaderDelivery) != d.DeliveryID || d.Payload.Delivery != d.DeliveryID {
-		t.Errorf("delivery id header %q payload %q", d.DeliveryID, d.Payload.Delivery)
-	}
-	p := d.Payload
-	if p.Org != want.Org || p.Ecosystem != want.Ecosystem || p.Package != want.Package || p.Version != want.Version ||
-		p.Actor != want.Actor || p.Repository != want.Repository || p.Timestamp.IsZero() {
-		t.Errorf("%s payload %+v, want %+v", want.Event, p, want)
-	}
-	for _, s := range append(secrets, "drok_") {
-		if bytes.Contains(d.Body, []byte(s)) {
-			t.Errorf("%s payload contains a credential (%.8s…): %s", want.Event, s, d.Body)
-		}
-	}
-}
 
 // TestNPMWebhookPublishDeprecate: a repository webhook of acme/hooked
 // receives signed package:published, package:yanked and package:unyanked
@@ -80,7 +52,7 @@ func TestNPMWebhookPublishDeprecate(t *testing.T) {
 	want := webhooks.Payload{Event: store.EventPublished, Org: f.org, Repository: "hooked", Ecosystem: "npm",
 		Package: "hooked", Version: "1.2.0", Actor: "alice"}
 	d := rcv.WaitFor(t, store.EventPublished, "hooked", "1.2.0", hookWait)
-	checkHookDelivery(t, d, secret, want, alice.Token.Secret, f.srv.AdminToken)
+	daemontest.CheckDelivery(t, d, secret, want, alice.Token.Secret, f.srv.AdminToken)
 	if d.HookID != hook.ID {
 		t.Errorf("hook id %q, want %s", d.HookID, hook.ID)
 	}
@@ -88,7 +60,7 @@ func TestNPMWebhookPublishDeprecate(t *testing.T) {
 	npm.Must(t.TempDir(), "deprecate", "hooked@1.2.0", "superseded by 1.3")
 	want.Event = store.EventYanked
 	y := rcv.WaitFor(t, store.EventYanked, "hooked", "1.2.0", hookWait)
-	checkHookDelivery(t, y, secret, want, alice.Token.Secret, f.srv.AdminToken)
+	daemontest.CheckDelivery(t, y, secret, want, alice.Token.Secret, f.srv.AdminToken)
 	if y.DeliveryID == d.DeliveryID {
 		t.Errorf("yank reused delivery id %s", d.DeliveryID)
 	}
@@ -96,5 +68,5 @@ func TestNPMWebhookPublishDeprecate(t *testing.T) {
 	// Un-deprecating is the unyank.
 	npm.Must(t.TempDir(), "deprecate", "hooked@1.2.0", "")
 	want.Event = store.EventUnyanked
-	checkHookDelivery(t, rcv.WaitFor(t, store.EventUnyanked, "hooked", "1.2.0", hookWait), secret, want, alice.Token.Secret, f.srv.AdminToken)
+	daemontest.CheckDelivery(t, rcv.WaitFor(t, store.EventUnyanked, "hooked", "1.2.0", hookWait), secret, want, alice.Token.Secret, f.srv.AdminToken)
 }

@@ -1,7 +1,6 @@
 package nuget_test
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -53,13 +52,14 @@ func TestNuGetWebhookPushDelete(t *testing.T) {
 		t.Fatalf("after push: %+v %v (the .snupkg should be stored too)\n%s", p, err, out)
 	}
 
-	want := webhooks.Payload{Org: f.org, Ecosystem: "nuget", Package: "acme.hooked", Version: "1.0.0", Actor: "alice"}
+	want := webhooks.Payload{Event: store.EventPublished, HookID: hook.ID, Org: f.org, Ecosystem: "nuget", Package: "acme.hooked", Version: "1.0.0", Actor: "alice"}
 	d := rcv.WaitFor(t, store.EventPublished, "acme.hooked", "1.0.0", 10*time.Second)
-	checkDelivery(t, d, hook.ID, rcv.Secret, store.EventPublished, tok, want)
+	daemontest.CheckDelivery(t, d, rcv.Secret, want, tok)
 
 	c.mustRun("delete", "Acme.Hooked", "1.0.0", "-Source", "drok", "-ApiKey", tok)
 	d = rcv.WaitFor(t, store.EventYanked, "acme.hooked", "1.0.0", 10*time.Second)
-	checkDelivery(t, d, hook.ID, rcv.Secret, store.EventYanked, tok, want)
+	want.Event = store.EventYanked
+	daemontest.CheckDelivery(t, d, rcv.Secret, want, tok)
 
 	time.Sleep(300 * time.Millisecond) // a stray delivery would leave within one dispatcher tick
 	if n := len(rcv.Matching(store.EventPublished, "", "")); n != 1 {
@@ -67,30 +67,5 @@ func TestNuGetWebhookPushDelete(t *testing.T) {
 	}
 	if n := len(rcv.Requests()); n != 2 {
 		t.Errorf("receiver got %d requests, want 2 (unlisting is a yank, not a delete)", n)
-	}
-}
-
-// checkDelivery asserts the headers, signature and payload of a delivery;
-// want holds the expected org, repository, ecosystem, package, version
-// and actor. token must not appear in the body.
-func checkDelivery(t *testing.T, d daemontest.HookDelivery, hookID, secret, event, token string, want webhooks.Payload) {
-	t.Helper()
-	if !webhooks.Verify(secret, d.Body, d.Header.Get(webhooks.HeaderSignature)) {
-		t.Errorf("%s: signature %q does not verify", event, d.Header.Get(webhooks.HeaderSignature))
-	}
-	if d.Header.Get(webhooks.HeaderEvent) != event || d.DeliveryID == "" || d.Header.Get(webhooks.HeaderDelivery) != d.DeliveryID {
-		t.Errorf("%s: headers %v", event, d.Header)
-	}
-	p := d.Payload
-	if p.Event != event || p.Delivery != d.DeliveryID || p.HookID != hookID || d.HookID != hookID || p.Timestamp.IsZero() {
-		t.Errorf("%s: envelope %+v (delivery header %s, hook header %s, hook %s)", event, p, d.DeliveryID, d.HookID, hookID)
-	}
-	if p.Org != want.Org || p.Repository != want.Repository || p.Ecosystem != want.Ecosystem ||
-		p.Package != want.Package || p.Version != want.Version || p.Actor != want.Actor {
-		t.Errorf("%s: payload %+v, want org %q repository %q ecosystem %q package %q version %q actor %q", event, p,
-			want.Org, want.Repository, want.Ecosystem, want.Package, want.Version, want.Actor)
-	}
-	if bytes.Contains(d.Body, []byte("drok_")) || bytes.Contains(d.Body, []byte(token)) {
-		t.Errorf("%s: body contains a token: %s", event, d.Body)
 	}
 }

@@ -1,7 +1,6 @@
 package oci_test
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
 	"testing"
@@ -16,33 +15,6 @@ import (
 // hookWait bounds the wait for one delivery (the dispatcher polls every
 // 200 ms).
 const hookWait = 10 * time.Second
-
-// checkHookDelivery asserts what every delivery carries: a signature
-// valid for secret (the receiver already refused bad ones), the
-// X-Drok-Event and X-Drok-Delivery headers matching the payload, the
-// payload fields of want, and none of the secrets.
-func checkHookDelivery(t *testing.T, d daemontest.HookDelivery, secret string, want webhooks.Payload, secrets ...string) {
-	t.Helper()
-	if !webhooks.Verify(secret, d.Body, d.Header.Get(webhooks.HeaderSignature)) {
-		t.Errorf("%s delivery: signature %q does not verify", want.Event, d.Header.Get(webhooks.HeaderSignature))
-	}
-	if d.Event != want.Event || d.Header.Get(webhooks.HeaderEvent) != want.Event || d.Payload.Event != want.Event {
-		t.Errorf("event header %q payload %q, want %s", d.Event, d.Payload.Event, want.Event)
-	}
-	if d.DeliveryID == "" || d.Header.Get(webhooks.HeaderDelivery) != d.DeliveryID || d.Payload.Delivery != d.DeliveryID {
-		t.Errorf("delivery id header %q payload %q", d.DeliveryID, d.Payload.Delivery)
-	}
-	p := d.Payload
-	if p.Org != want.Org || p.Ecosystem != want.Ecosystem || p.Package != want.Package || p.Version != want.Version ||
-		p.Actor != want.Actor || p.Repository != want.Repository || p.Timestamp.IsZero() {
-		t.Errorf("%s payload %+v, want %+v", want.Event, p, want)
-	}
-	for _, s := range append(secrets, "drok_") {
-		if bytes.Contains(d.Body, []byte(s)) {
-			t.Errorf("%s payload contains a credential (%.8s…): %s", want.Event, s, d.Body)
-		}
-	}
-}
 
 // TestCraneWebhookPushYank: a repository webhook of acme/hooked receives a
 // signed package:published delivery when a member pushes an image with
@@ -84,7 +56,7 @@ func TestCraneWebhookPushYank(t *testing.T) {
 	want := webhooks.Payload{Event: store.EventPublished, Org: "acme", Repository: "hooked", Ecosystem: "docker",
 		Package: "hooked", Version: digest, Actor: "carol"}
 	d := rcv.WaitFor(t, store.EventPublished, "hooked", digest, hookWait)
-	checkHookDelivery(t, d, secret, want, carol.Token.Secret, f.srv.AdminToken)
+	daemontest.CheckDelivery(t, d, secret, want, carol.Token.Secret, f.srv.AdminToken)
 
 	v, err := f.srv.As(carol.Token.Secret).Yank(ctx, "docker", "acme", client.YankRequest{Name: "hooked", Version: "1.0.0", Yank: true, Reason: "rebuilt"})
 	if err != nil {
@@ -95,7 +67,7 @@ func TestCraneWebhookPushYank(t *testing.T) {
 	}
 	want.Event = store.EventYanked
 	y := rcv.WaitFor(t, store.EventYanked, "hooked", digest, hookWait)
-	checkHookDelivery(t, y, secret, want, carol.Token.Secret, f.srv.AdminToken)
+	daemontest.CheckDelivery(t, y, secret, want, carol.Token.Secret, f.srv.AdminToken)
 	if y.DeliveryID == d.DeliveryID {
 		t.Errorf("yank reused delivery id %s", d.DeliveryID)
 	}

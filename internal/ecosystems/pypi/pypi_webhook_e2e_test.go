@@ -1,7 +1,6 @@
 package pypi_test
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -51,15 +50,15 @@ func TestPyPIWebhookTwine(t *testing.T) {
 	f.mustTwine(t, tok, writeDist(t, wn, w), writeDist(t, sn, s))
 
 	d := rcv.WaitFor(t, store.EventPublished, "hook-tool", "1.0", 10*time.Second)
-	checkDelivery(t, d, hook.ID, rcv.Secret, store.EventPublished, tok, webhooks.Payload{
-		Org: f.org, Repository: "hook-tool", Ecosystem: "pypi", Package: "hook-tool", Version: "1.0", Actor: "alice"})
+	daemontest.CheckDelivery(t, d, rcv.Secret, webhooks.Payload{Event: store.EventPublished, HookID: hook.ID,
+		Org: f.org, Repository: "hook-tool", Ecosystem: "pypi", Package: "hook-tool", Version: "1.0", Actor: "alice"}, tok)
 
 	if _, err := f.srv.As(tok).Yank(ctx, "pypi", f.org, client.YankRequest{Name: "Hook_Tool", Version: "1.0", Yank: true, Reason: "broken"}); err != nil {
 		t.Fatal(err)
 	}
 	d = rcv.WaitFor(t, store.EventYanked, "hook-tool", "1.0", 10*time.Second)
-	checkDelivery(t, d, hook.ID, rcv.Secret, store.EventYanked, tok, webhooks.Payload{
-		Org: f.org, Repository: "hook-tool", Ecosystem: "pypi", Package: "hook-tool", Version: "1.0", Actor: "alice"})
+	daemontest.CheckDelivery(t, d, rcv.Secret, webhooks.Payload{Event: store.EventYanked, HookID: hook.ID,
+		Org: f.org, Repository: "hook-tool", Ecosystem: "pypi", Package: "hook-tool", Version: "1.0", Actor: "alice"}, tok)
 
 	time.Sleep(300 * time.Millisecond) // a duplicate would leave within one dispatcher tick
 	if n := len(rcv.Matching(store.EventPublished, "", "")); n != 1 {
@@ -67,30 +66,5 @@ func TestPyPIWebhookTwine(t *testing.T) {
 	}
 	if n := len(rcv.Requests()); n != 2 {
 		t.Errorf("receiver got %d requests, want 2", n)
-	}
-}
-
-// checkDelivery asserts the headers, signature and payload of a delivery;
-// want holds the expected org, repository, ecosystem, package, version
-// and actor. token must not appear in the body.
-func checkDelivery(t *testing.T, d daemontest.HookDelivery, hookID, secret, event, token string, want webhooks.Payload) {
-	t.Helper()
-	if !webhooks.Verify(secret, d.Body, d.Header.Get(webhooks.HeaderSignature)) {
-		t.Errorf("%s: signature %q does not verify", event, d.Header.Get(webhooks.HeaderSignature))
-	}
-	if d.Header.Get(webhooks.HeaderEvent) != event || d.DeliveryID == "" || d.Header.Get(webhooks.HeaderDelivery) != d.DeliveryID {
-		t.Errorf("%s: headers %v", event, d.Header)
-	}
-	p := d.Payload
-	if p.Event != event || p.Delivery != d.DeliveryID || p.HookID != hookID || d.HookID != hookID || p.Timestamp.IsZero() {
-		t.Errorf("%s: envelope %+v (delivery header %s, hook header %s, hook %s)", event, p, d.DeliveryID, d.HookID, hookID)
-	}
-	if p.Org != want.Org || p.Repository != want.Repository || p.Ecosystem != want.Ecosystem ||
-		p.Package != want.Package || p.Version != want.Version || p.Actor != want.Actor {
-		t.Errorf("%s: payload %+v, want org %q repository %q ecosystem %q package %q version %q actor %q", event, p,
-			want.Org, want.Repository, want.Ecosystem, want.Package, want.Version, want.Actor)
-	}
-	if bytes.Contains(d.Body, []byte("drok_")) || bytes.Contains(d.Body, []byte(token)) {
-		t.Errorf("%s: body contains a token: %s", event, d.Body)
 	}
 }
