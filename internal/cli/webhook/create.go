@@ -15,13 +15,11 @@ import (
 
 // CreateOptions are the inputs of `drok webhook create`.
 type CreateOptions struct {
-	IO         *iostreams.IOStreams
-	Client     func() (*client.Client, error)
-	DefaultOrg func(string) (string, error)
-	Ctx        context.Context
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Ctx    context.Context
 
-	Org    string
-	Repo   string
+	Target
 	URL    string
 	Events []string
 	Secret string
@@ -30,7 +28,7 @@ type CreateOptions struct {
 
 // NewCmdCreate returns `drok webhook create`.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
+	opts := &CreateOptions{IO: f.IOStreams, Client: f.Client, Target: Target{DefaultOrg: f.DefaultOrg}}
 	cmd := &cobra.Command{
 		Use:   "create [REPO] [--org ORG] --url URL [--events EVENT,...] [--secret SECRET]",
 		Short: "Create a webhook",
@@ -52,17 +50,18 @@ On a pipe the output is "field:<TAB>value" lines: id, url, events, secret.`,
 		Args: targetArgs(0, "[REPO]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
-			var err error
-			if opts.Org, opts.Repo, _, err = splitTarget(opts.DefaultOrg, opts.Org, args, 0); err != nil {
+			if _, err := opts.resolve(args, 0); err != nil {
 				return err
 			}
 			if opts.URL == "" {
 				return cmdutil.FlagErrorf("--url is required")
 			}
 			if cmd.Flags().Changed("events") {
-				if opts.Events, err = webhooks.ParseEvents(opts.Events); err != nil {
+				events, err := webhooks.ParseEvents(opts.Events)
+				if err != nil {
 					return cmdutil.FlagErrorf("invalid --events: %s", strings.TrimPrefix(err.Error(), "invalid: "))
 				}
+				opts.Events = events
 			}
 			if runF != nil {
 				return runF(opts)
@@ -75,7 +74,7 @@ On a pipe the output is "field:<TAB>value" lines: id, url, events, secret.`,
 	cmd.Flags().StringVar(&opts.Secret, "secret", "", "Signing secret (default: generated)")
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
 	_ = cmd.RegisterFlagCompletionFunc("events", cobra.FixedCompletions(webhooks.Events, cobra.ShellCompDirectiveNoFileComp))
-	addOrgFlag(cmd, &opts.Org)
+	opts.addOrgFlag(cmd)
 	return cmd
 }
 
@@ -86,7 +85,7 @@ func createRun(opts *CreateOptions) error {
 	}
 	h, err := c.CreateHook(opts.Ctx, opts.Org, opts.Repo, client.CreateHook{URL: opts.URL, Events: opts.Events, Secret: opts.Secret})
 	if err != nil {
-		return fmt.Errorf("create webhook on %s: %w", target(opts.Org, opts.Repo), err)
+		return fmt.Errorf("create webhook on %s: %w", &opts.Target, err)
 	}
 	if opts.JSON {
 		return cmdutil.PrintJSON(opts.IO, h)
@@ -99,6 +98,6 @@ func createRun(opts *CreateOptions) error {
 	}); err != nil {
 		return err
 	}
-	cmdutil.Success(opts.IO, "Created webhook %s on %s; copy its secret now, it will not be shown again", h.ID, target(opts.Org, opts.Repo))
+	cmdutil.Success(opts.IO, "Created webhook %s on %s; copy its secret now, it will not be shown again", h.ID, &opts.Target)
 	return nil
 }

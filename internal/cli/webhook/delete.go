@@ -13,19 +13,16 @@ import (
 
 // DeleteOptions are the inputs of `drok webhook delete`.
 type DeleteOptions struct {
-	IO         *iostreams.IOStreams
-	Client     func() (*client.Client, error)
-	DefaultOrg func(string) (string, error)
-	Ctx        context.Context
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Ctx    context.Context
 
-	Org  string
-	Repo string
-	ID   string
+	Target
 }
 
 // NewCmdDelete returns `drok webhook delete`.
 func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Command {
-	opts := &DeleteOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
+	opts := &DeleteOptions{IO: f.IOStreams, Client: f.Client, Target: Target{DefaultOrg: f.DefaultOrg}}
 	cmd := &cobra.Command{
 		Use:     "delete [REPO] ID [--org ORG]",
 		Aliases: []string{"rm"},
@@ -34,9 +31,8 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 		Args:    targetArgs(1, "[REPO] ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
-			var err error
-			var rest []string
-			if opts.Org, opts.Repo, rest, err = splitTarget(opts.DefaultOrg, opts.Org, args, 1); err != nil {
+			rest, err := opts.resolve(args, 1)
+			if err != nil {
 				return err
 			}
 			opts.ID = rest[0]
@@ -46,7 +42,7 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 			return deleteRun(opts)
 		},
 	}
-	addOrgFlag(cmd, &opts.Org)
+	opts.addOrgFlag(cmd)
 	return cmd
 }
 
@@ -56,8 +52,8 @@ func deleteRun(opts *DeleteOptions) error {
 		return err
 	}
 	if err := c.DeleteHook(opts.Ctx, opts.Org, opts.Repo, opts.ID); err != nil {
-		return fmt.Errorf("delete webhook %s of %s: %w", opts.ID, target(opts.Org, opts.Repo), err)
+		return fmt.Errorf("delete webhook %s of %s: %w", opts.ID, &opts.Target, err)
 	}
-	cmdutil.Success(opts.IO, "Deleted webhook %s of %s", opts.ID, target(opts.Org, opts.Repo))
+	cmdutil.Success(opts.IO, "Deleted webhook %s of %s", opts.ID, &opts.Target)
 	return nil
 }

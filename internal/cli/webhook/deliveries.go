@@ -15,20 +15,17 @@ import (
 
 // DeliveriesOptions are the inputs of `drok webhook deliveries`.
 type DeliveriesOptions struct {
-	IO         *iostreams.IOStreams
-	Client     func() (*client.Client, error)
-	DefaultOrg func(string) (string, error)
-	Ctx        context.Context
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Ctx    context.Context
 
-	Org  string
-	Repo string
-	ID   string
+	Target
 	JSON bool
 }
 
 // NewCmdDeliveries returns `drok webhook deliveries`.
 func NewCmdDeliveries(f *cmdutil.Factory, runF func(*DeliveriesOptions) error) *cobra.Command {
-	opts := &DeliveriesOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
+	opts := &DeliveriesOptions{IO: f.IOStreams, Client: f.Client, Target: Target{DefaultOrg: f.DefaultOrg}}
 	cmd := &cobra.Command{
 		Use:   "deliveries [REPO] ID [--org ORG]",
 		Short: "Show the delivery log of a webhook",
@@ -43,9 +40,8 @@ CODE, CREATED, NEXT ATTEMPT, RESPONSE, tab-separated.`,
 		Args: targetArgs(1, "[REPO] ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
-			var err error
-			var rest []string
-			if opts.Org, opts.Repo, rest, err = splitTarget(opts.DefaultOrg, opts.Org, args, 1); err != nil {
+			rest, err := opts.resolve(args, 1)
+			if err != nil {
 				return err
 			}
 			opts.ID = rest[0]
@@ -56,7 +52,7 @@ CODE, CREATED, NEXT ATTEMPT, RESPONSE, tab-separated.`,
 		},
 	}
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
-	addOrgFlag(cmd, &opts.Org)
+	opts.addOrgFlag(cmd)
 	return cmd
 }
 
@@ -67,7 +63,7 @@ func deliveriesRun(opts *DeliveriesOptions) error {
 	}
 	ds, err := c.HookDeliveries(opts.Ctx, opts.Org, opts.Repo, opts.ID)
 	if err != nil {
-		return fmt.Errorf("deliveries of webhook %s of %s: %w", opts.ID, target(opts.Org, opts.Repo), err)
+		return fmt.Errorf("deliveries of webhook %s of %s: %w", opts.ID, &opts.Target, err)
 	}
 	if opts.JSON {
 		return cmdutil.PrintJSON(opts.IO, ds)

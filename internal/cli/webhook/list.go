@@ -14,19 +14,17 @@ import (
 
 // ListOptions are the inputs of `drok webhook list`.
 type ListOptions struct {
-	IO         *iostreams.IOStreams
-	Client     func() (*client.Client, error)
-	DefaultOrg func(string) (string, error)
-	Ctx        context.Context
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Ctx    context.Context
 
-	Org  string
-	Repo string
+	Target
 	JSON bool
 }
 
 // NewCmdList returns `drok webhook list`.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
+	opts := &ListOptions{IO: f.IOStreams, Client: f.Client, Target: Target{DefaultOrg: f.DefaultOrg}}
 	cmd := &cobra.Command{
 		Use:     "list [REPO] [--org ORG]",
 		Aliases: []string{"ls"},
@@ -40,8 +38,7 @@ tab-separated.`,
 		Args: targetArgs(0, "[REPO]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
-			var err error
-			if opts.Org, opts.Repo, _, err = splitTarget(opts.DefaultOrg, opts.Org, args, 0); err != nil {
+			if _, err := opts.resolve(args, 0); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -51,7 +48,7 @@ tab-separated.`,
 		},
 	}
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
-	addOrgFlag(cmd, &opts.Org)
+	opts.addOrgFlag(cmd)
 	return cmd
 }
 
@@ -62,13 +59,13 @@ func listRun(opts *ListOptions) error {
 	}
 	hooks, err := c.Hooks(opts.Ctx, opts.Org, opts.Repo)
 	if err != nil {
-		return fmt.Errorf("list webhooks of %s: %w", target(opts.Org, opts.Repo), err)
+		return fmt.Errorf("list webhooks of %s: %w", &opts.Target, err)
 	}
 	if opts.JSON {
 		return cmdutil.PrintJSON(opts.IO, hooks)
 	}
 	if len(hooks) == 0 && opts.IO.IsStdoutTTY() {
-		fmt.Fprintf(opts.IO.ErrOut, "No webhooks on %s.\n", target(opts.Org, opts.Repo))
+		fmt.Fprintf(opts.IO.ErrOut, "No webhooks on %s.\n", &opts.Target)
 		return nil
 	}
 	t := iostreams.NewTablePrinter(opts.IO, "ID", "URL", "EVENTS", "CREATED")

@@ -13,20 +13,17 @@ import (
 
 // PingOptions are the inputs of `drok webhook ping`.
 type PingOptions struct {
-	IO         *iostreams.IOStreams
-	Client     func() (*client.Client, error)
-	DefaultOrg func(string) (string, error)
-	Ctx        context.Context
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Ctx    context.Context
 
-	Org  string
-	Repo string
-	ID   string
+	Target
 	JSON bool
 }
 
 // NewCmdPing returns `drok webhook ping`.
 func NewCmdPing(f *cmdutil.Factory, runF func(*PingOptions) error) *cobra.Command {
-	opts := &PingOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
+	opts := &PingOptions{IO: f.IOStreams, Client: f.Client, Target: Target{DefaultOrg: f.DefaultOrg}}
 	cmd := &cobra.Command{
 		Use:   "ping [REPO] ID [--org ORG]",
 		Short: "Send a test delivery",
@@ -36,9 +33,8 @@ follow it with drok webhook deliveries.`,
 		Args: targetArgs(1, "[REPO] ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
-			var err error
-			var rest []string
-			if opts.Org, opts.Repo, rest, err = splitTarget(opts.DefaultOrg, opts.Org, args, 1); err != nil {
+			rest, err := opts.resolve(args, 1)
+			if err != nil {
 				return err
 			}
 			opts.ID = rest[0]
@@ -49,7 +45,7 @@ follow it with drok webhook deliveries.`,
 		},
 	}
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
-	addOrgFlag(cmd, &opts.Org)
+	opts.addOrgFlag(cmd)
 	return cmd
 }
 
@@ -60,12 +56,12 @@ func pingRun(opts *PingOptions) error {
 	}
 	d, err := c.PingHook(opts.Ctx, opts.Org, opts.Repo, opts.ID)
 	if err != nil {
-		return fmt.Errorf("ping webhook %s of %s: %w", opts.ID, target(opts.Org, opts.Repo), err)
+		return fmt.Errorf("ping webhook %s of %s: %w", opts.ID, &opts.Target, err)
 	}
 	if opts.JSON {
 		return cmdutil.PrintJSON(opts.IO, d)
 	}
 	fmt.Fprintln(opts.IO.Out, d.ID)
-	cmdutil.Success(opts.IO, "Queued a ping to webhook %s; see: drok webhook deliveries %s %s", opts.ID, target(opts.Org, opts.Repo), opts.ID)
+	cmdutil.Success(opts.IO, "Queued a ping to webhook %s; see: drok webhook deliveries %s %s", opts.ID, &opts.Target, opts.ID)
 	return nil
 }

@@ -13,21 +13,18 @@ import (
 
 // RedeliverOptions are the inputs of `drok webhook redeliver`.
 type RedeliverOptions struct {
-	IO         *iostreams.IOStreams
-	Client     func() (*client.Client, error)
-	DefaultOrg func(string) (string, error)
-	Ctx        context.Context
+	IO     *iostreams.IOStreams
+	Client func() (*client.Client, error)
+	Ctx    context.Context
 
-	Org      string
-	Repo     string
-	ID       string
+	Target
 	Delivery string
 	JSON     bool
 }
 
 // NewCmdRedeliver returns `drok webhook redeliver`.
 func NewCmdRedeliver(f *cmdutil.Factory, runF func(*RedeliverOptions) error) *cobra.Command {
-	opts := &RedeliverOptions{IO: f.IOStreams, Client: f.Client, DefaultOrg: f.DefaultOrg}
+	opts := &RedeliverOptions{IO: f.IOStreams, Client: f.Client, Target: Target{DefaultOrg: f.DefaultOrg}}
 	cmd := &cobra.Command{
 		Use:   "redeliver [REPO] ID DELIVERY_ID [--org ORG]",
 		Short: "Send a delivery again",
@@ -38,9 +35,8 @@ gets one more attempt.`,
 		Args: targetArgs(2, "[REPO] ID DELIVERY_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
-			var err error
-			var rest []string
-			if opts.Org, opts.Repo, rest, err = splitTarget(opts.DefaultOrg, opts.Org, args, 2); err != nil {
+			rest, err := opts.resolve(args, 2)
+			if err != nil {
 				return err
 			}
 			opts.ID, opts.Delivery = rest[0], rest[1]
@@ -51,7 +47,7 @@ gets one more attempt.`,
 		},
 	}
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
-	addOrgFlag(cmd, &opts.Org)
+	opts.addOrgFlag(cmd)
 	return cmd
 }
 
@@ -67,6 +63,6 @@ func redeliverRun(opts *RedeliverOptions) error {
 	if opts.JSON {
 		return cmdutil.PrintJSON(opts.IO, d)
 	}
-	cmdutil.Success(opts.IO, "Queued delivery %s again; see: drok webhook deliveries %s %s", d.ID, target(opts.Org, opts.Repo), opts.ID)
+	cmdutil.Success(opts.IO, "Queued delivery %s again; see: drok webhook deliveries %s %s", d.ID, &opts.Target, opts.ID)
 	return nil
 }

@@ -40,38 +40,46 @@ Events: ` + strings.Join(webhooks.Events, ", ") + `.`,
 	return cmd
 }
 
-// resolveTarget turns the optional REPO argument (a repository of the
-// organisation from --org or the configured default, or ORG/REPO) into
-// org and repo; repo is "" for an organisation webhook.
-func resolveTarget(defaultOrg func(string) (string, error), orgFlag, arg string) (org, repo string, err error) {
-	if strings.Contains(arg, "/") {
-		org, repo, err = cmdutil.ParseRepo(arg)
-		if err == nil && orgFlag != "" && orgFlag != org {
-			err = cmdutil.FlagErrorf("%s names organisation %s but --org is %s", arg, org, orgFlag)
-		}
-		return org, repo, err
-	}
-	org, err = defaultOrg(orgFlag)
-	return org, arg, err
+// Target is the webhook owner every webhook command names: an
+// organisation (--org or the configured default) and, for repository
+// webhooks, a repository (REPO or ORG/REPO); per-hook commands add the
+// webhook's ID.
+type Target struct {
+	DefaultOrg func(string) (string, error)
+
+	Org  string
+	Repo string // "" for an organisation webhook
+	ID   string
 }
 
-// splitTarget takes the trailing n required arguments off args and
-// resolves the optional REPO before them.
-func splitTarget(defaultOrg func(string) (string, error), orgFlag string, args []string, n int) (org, repo string, rest []string, err error) {
-	repoArg := ""
+// resolve takes the trailing n required arguments off args (returned)
+// and resolves the optional REPO before them, with the --org value in
+// t.Org, into t.Org and t.Repo.
+func (t *Target) resolve(args []string, n int) ([]string, error) {
+	arg := ""
 	if len(args) > n {
-		repoArg = args[0]
+		arg = args[0]
 	}
-	org, repo, err = resolveTarget(defaultOrg, orgFlag, repoArg)
-	return org, repo, args[len(args)-n:], err
+	rest := args[len(args)-n:]
+	if strings.Contains(arg, "/") {
+		org, repo, err := cmdutil.ParseRepo(arg)
+		if err == nil && t.Org != "" && t.Org != org {
+			err = cmdutil.FlagErrorf("%s names organisation %s but --org is %s", arg, org, t.Org)
+		}
+		t.Org, t.Repo = org, repo
+		return rest, err
+	}
+	org, err := t.DefaultOrg(t.Org)
+	t.Org, t.Repo = org, arg
+	return rest, err
 }
 
-// target renders ORG or ORG/REPO.
-func target(org, repo string) string {
-	if repo == "" {
-		return org
+// String renders ORG or ORG/REPO.
+func (t *Target) String() string {
+	if t.Repo == "" {
+		return t.Org
 	}
-	return org + "/" + repo
+	return t.Org + "/" + t.Repo
 }
 
 // targetArgs accepts n required arguments after an optional REPO.
@@ -88,6 +96,6 @@ func targetArgs(n int, usage string) cobra.PositionalArgs {
 }
 
 // addOrgFlag registers --org.
-func addOrgFlag(cmd *cobra.Command, org *string) {
-	cmd.Flags().StringVar(org, "org", "", "Organisation (default: the org key of the configuration)")
+func (t *Target) addOrgFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&t.Org, "org", "", "Organisation (default: the org key of the configuration)")
 }
