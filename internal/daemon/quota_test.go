@@ -226,6 +226,22 @@ func TestAdvisoriesFlagAndBlock(t *testing.T) {
 	if res.Imported != 1 || res.Flagged != 1 {
 		t.Fatalf("import %+v", res)
 	}
+	// A batch with one bad record stores nothing; only site admins import.
+	bad := json.RawMessage(`{"id":"","modified":"2026-11-01T00:00:00Z"}`)
+	other := json.RawMessage(`{"id":"OSV-NOT-STORED","modified":"2026-11-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"vuln"},"versions":["2.0.0"]}]}`)
+	if _, err := srv.Client.ImportAdvisories(ctx, client.AdvisoryImport{Advisories: []json.RawMessage{other, bad}}); !client.IsStatus(err, http.StatusBadRequest) {
+		t.Fatalf("import with a bad record: %v, want 400", err)
+	}
+	if _, err := srv.Client.Advisory(ctx, "OSV-NOT-STORED"); !client.IsStatus(err, http.StatusNotFound) {
+		t.Fatalf("a record of a refused batch was stored: %v", err)
+	}
+	member, err := srv.Client.CreateUser(ctx, client.CreateUser{Name: "importer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.As(member.Token.Secret).ImportAdvisories(ctx, client.AdvisoryImport{Advisories: []json.RawMessage{other}}); !client.IsStatus(err, http.StatusForbidden) {
+		t.Fatalf("import by a non-admin: %v, want 403", err)
+	}
 	again, err := srv.Client.ImportAdvisories(ctx, client.AdvisoryImport{Advisories: []json.RawMessage{osv}})
 	if err != nil || again.Unchanged != 1 || again.Flagged != 0 {
 		t.Fatalf("re-import %+v %v", again, err)

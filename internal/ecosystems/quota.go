@@ -216,22 +216,30 @@ func (p *Pipeline) chargeStorage(tx store.Tx, org string, delta int64) error {
 	if delta == 0 {
 		return nil
 	}
-	u, err := LoadUsage(tx, org)
+	u, err := p.storageRoom(tx, org, delta)
 	if err != nil {
 		return err
 	}
-	if delta > 0 {
-		o, err := tx.Org(org)
-		if err != nil {
-			return err
-		}
-		lim := Limits(o.Settings, p.DefaultPlan)
-		if lim.Storage > 0 && u.Storage+delta > lim.Storage {
-			return &QuotaError{Org: org, Plan: lim.Name, Limit: lim.Storage, Used: u.Storage, Adds: delta}
-		}
-	}
 	u.Storage = max(u.Storage+delta, 0)
 	return SaveUsage(tx, org, u)
+}
+
+// storageRoom loads org's usage and refuses n more bytes (n > 0) that
+// would take storage over the plan's limit.
+func (p *Pipeline) storageRoom(tx store.Tx, org string, n int64) (Usage, error) {
+	u, err := LoadUsage(tx, org)
+	if err != nil || n <= 0 {
+		return u, err
+	}
+	o, err := tx.Org(org)
+	if err != nil {
+		return u, err
+	}
+	lim := Limits(o.Settings, p.DefaultPlan)
+	if lim.Storage > 0 && u.Storage+n > lim.Storage {
+		return u, &QuotaError{Org: org, Plan: lim.Name, Limit: lim.Storage, Used: u.Storage, Adds: n}
+	}
+	return u, nil
 }
 
 // putVersion stores v (replacing old, the previous record or a zero
@@ -247,19 +255,8 @@ func (p *Pipeline) putVersion(tx store.Tx, old, v store.Version) error {
 // about n bytes that cannot fit the org's storage limit. The commit
 // checks again, so this is only an optimisation for large uploads.
 func (p *Pipeline) CheckStorage(tx store.Tx, org string, n int64) error {
-	u, err := LoadUsage(tx, org)
-	if err != nil {
-		return err
-	}
-	o, err := tx.Org(org)
-	if err != nil {
-		return err
-	}
-	lim := Limits(o.Settings, p.DefaultPlan)
-	if lim.Storage > 0 && n > 0 && u.Storage+n > lim.Storage {
-		return &QuotaError{Org: org, Plan: lim.Name, Limit: lim.Storage, Used: u.Storage, Adds: n}
-	}
-	return nil
+	_, err := p.storageRoom(tx, org, n)
+	return err
 }
 
 // Recount computes the storage of every org from its live versions.
